@@ -1,0 +1,155 @@
+//! The one error type of the crate.
+
+use std::fmt;
+
+/// A boxed error from a dependency, kept behind [`std::error::Error::source`].
+pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong, in a form a program can match on.
+///
+/// The message of the [`Error`] carrying the kind says the rest: which container or image,
+/// what was tried, and what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An image reference that cannot name an image, such as `Redis:7` or `redis:`.
+    InvalidImageReference,
+    /// A request that cannot be sent as given (a bad port spec, an empty command, …).
+    InvalidRequest,
+    /// No Docker engine answered at the places that were tried.
+    EngineUnavailable,
+    /// The engine configuration (environment, properties file, docker context) is unusable.
+    EngineConfig,
+    /// The image is not present locally and could not be pulled (or the pull policy forbade it).
+    ImageUnavailable,
+    /// The container stopped (exited or was killed) before it became ready.
+    ContainerExited,
+    /// The readiness check did not succeed within the startup timeout.
+    WaitTimeout,
+    /// A container port was asked for that the request never exposed.
+    PortNotExposed,
+    /// A command run in the container could not be started.
+    Exec,
+    /// The engine answered a call with an error not covered by a more specific kind.
+    Engine,
+    /// A local I/O failure (reading a file to copy in, building an archive, …).
+    Io,
+}
+
+/// The error returned by every fallible operation of this crate.
+///
+/// `Display` gives a message meant for a person: what happened, to which container or image,
+/// and what to do. [`Error::kind`] gives the category for programs. The underlying error of a
+/// dependency, if any, is available through [`std::error::Error::source`].
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    source: Option<Source>,
+}
+
+impl Error {
+    /// An error of `kind` with a complete, human-readable message.
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attach the underlying cause.
+    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// An engine call failed: `what` says which call and for which object.
+    pub(crate) fn engine(what: impl fmt::Display, err: bollard::errors::Error) -> Self {
+        let detail = engine_detail(&err);
+        Error::new(ErrorKind::Engine, format!("{what}: {detail}")).with_source(err)
+    }
+
+    /// The category of the error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message without the causes.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// The useful part of a bollard error: the engine's own message when it sent one.
+pub(crate) fn engine_detail(err: &bollard::errors::Error) -> String {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => format!("the engine answered {status_code}: {}", message.trim()),
+        other => other.to_string(),
+    }
+}
+
+/// The HTTP status of an engine error, if the engine answered at all.
+pub(crate) fn engine_status(err: &bollard::errors::Error) -> Option<u16> {
+    match err {
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
+            Some(*status_code)
+        }
+        _ => None,
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `Debug` is what `?` in a test prints: make it as readable as `Display`, with causes.
+        write!(f, "{:?}: {}", self.kind, self.message)?;
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            write!(f, "\n  caused by: {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static() {
+        assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn debug_shows_kind_message_and_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = Error::new(ErrorKind::Io, "reading ./x.sql to copy into redis:7.0").with_source(io);
+        let debug = format!("{err:?}");
+        assert!(debug.starts_with("Io: reading ./x.sql"), "{debug}");
+        assert!(debug.contains("caused by: no such file"), "{debug}");
+        assert_eq!(err.to_string(), "reading ./x.sql to copy into redis:7.0");
+        assert_eq!(err.kind(), ErrorKind::Io);
+    }
+}

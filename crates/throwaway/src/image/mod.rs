@@ -1,0 +1,1 @@
+//! Image references and pulling (DESIGN.md layer 2).

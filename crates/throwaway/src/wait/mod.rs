@@ -1,0 +1,3 @@
+//! Readiness strategies (DESIGN.md layer 4).
+
+pub(crate) mod target;

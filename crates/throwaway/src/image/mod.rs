@@ -1,1 +1,5 @@
 //! Image references and pulling (DESIGN.md layer 2).
+
+mod reference;
+
+pub use reference::ImageRef;

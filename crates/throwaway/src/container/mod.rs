@@ -1,5 +1,19 @@
 //! Container requests and started containers (DESIGN.md layer 3).
 
+mod copy;
+mod exec;
+mod logs;
+mod mount;
+mod network;
 mod port;
+mod request;
+mod start;
+mod started;
 
+pub use exec::ExecResult;
+pub use logs::{LogLine, LogSource, Logs};
+pub use mount::Mount;
+pub use network::Network;
 pub use port::{ContainerPort, Protocol};
+pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use started::Container;

@@ -114,8 +114,14 @@ mod tests {
 
     #[test]
     fn parses_and_displays_like_the_engine() {
-        assert_eq!("6379".parse::<ContainerPort>().unwrap(), ContainerPort::tcp(6379));
-        assert_eq!("53/udp".parse::<ContainerPort>().unwrap(), ContainerPort::udp(53));
+        assert_eq!(
+            "6379".parse::<ContainerPort>().unwrap(),
+            ContainerPort::tcp(6379)
+        );
+        assert_eq!(
+            "53/udp".parse::<ContainerPort>().unwrap(),
+            ContainerPort::udp(53)
+        );
         assert_eq!(ContainerPort::tcp(5432).to_string(), "5432/tcp");
         assert_eq!(ContainerPort::from(80), ContainerPort::tcp(80));
     }

@@ -1,5 +1,61 @@
 //! Finding and talking to a Docker-API engine (DESIGN.md layer 1).
 
+mod client;
 pub(crate) mod discovery;
 pub(crate) mod environment;
+pub(crate) mod labels;
 pub(crate) mod properties;
+pub(crate) mod runtime;
+
+pub(crate) use client::Engine;
+
+use crate::error::{Error, Result};
+
+/// What the engine in use says about itself, and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EngineInfo {
+    /// Where the engine is reached, e.g. `unix:///var/run/docker.sock`.
+    pub endpoint: String,
+    /// Where that endpoint came from, e.g. `DOCKER_HOST` or `default socket`.
+    pub source: String,
+    /// The host name tests use to reach published ports.
+    pub host: String,
+    /// The engine's version, e.g. `20.10.24`.
+    pub server_version: String,
+    /// The API version in use after negotiation, e.g. `1.41`.
+    pub api_version: String,
+    /// The engine's operating system and architecture, e.g. `linux/amd64`.
+    pub platform: String,
+}
+
+/// Connects to the engine (if not yet connected) and asks it about itself.
+///
+/// Useful to check that an engine is reachable before a suite starts, and to log which one.
+///
+/// # Errors
+/// [`crate::ErrorKind::EngineUnavailable`] when no engine answers, with every place that was
+/// tried; [`crate::ErrorKind::EngineConfig`] when the configuration is unusable.
+pub async fn engine_info() -> Result<EngineInfo> {
+    runtime::on_engine(async {
+        let engine = Engine::get().await?;
+        let version = engine
+            .docker()
+            .version()
+            .await
+            .map_err(|e| Error::engine("asking the engine for its version", e))?;
+        Ok(EngineInfo {
+            endpoint: engine.endpoint(),
+            source: engine.source().to_string(),
+            host: engine.host().to_string(),
+            server_version: version.version.unwrap_or_default(),
+            api_version: engine.docker().client_version().to_string(),
+            platform: format!(
+                "{}/{}",
+                version.os.unwrap_or_default(),
+                version.arch.unwrap_or_default()
+            ),
+        })
+    })
+    .await
+}

@@ -1,5 +1,8 @@
 //! Image references and pulling (DESIGN.md layer 2).
 
+mod pull;
 mod reference;
 
+pub(crate) use pull::{ensure_image, pullable};
+pub use pull::PullPolicy;
 pub use reference::ImageRef;

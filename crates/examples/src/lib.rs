@@ -1,0 +1,1 @@
+//! Runnable examples of throwaway live in `examples/`; this library is empty.

@@ -1,0 +1,204 @@
+//! Container output: snapshots and live line streams.
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptionsBuilder;
+use bollard::Docker;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+pub use crate::wait::target::{LogLine, LogSource};
+use crate::engine::runtime;
+use crate::error::{Error, Result};
+
+/// A snapshot of a container's output so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Logs {
+    /// Everything written to standard output.
+    pub stdout: Vec<u8>,
+    /// Everything written to standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl Logs {
+    /// Standard output as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Standard error as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Splits chunks of output into lines, per stream: the engine frames output by write, not
+/// by line.
+#[derive(Default)]
+pub(crate) struct LineSplitter {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Feeds a chunk; returns the lines it completed.
+    pub(crate) fn push(&mut self, source: LogSource, chunk: &[u8]) -> Vec<LogLine> {
+        let buffer = match source {
+            LogSource::Stdout => &mut self.stdout,
+            LogSource::Stderr => &mut self.stderr,
+        };
+        buffer.extend_from_slice(chunk);
+        let mut lines = Vec::new();
+        while let Some(end) = buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=end).collect();
+            lines.push(to_line(source, &line));
+        }
+        lines
+    }
+
+    /// The unterminated rest of each stream, once the output has ended.
+    pub(crate) fn finish(&mut self) -> Vec<LogLine> {
+        let mut rest = Vec::new();
+        for (source, buffer) in [
+            (LogSource::Stdout, &mut self.stdout),
+            (LogSource::Stderr, &mut self.stderr),
+        ] {
+            if !buffer.is_empty() {
+                rest.push(to_line(source, buffer));
+                buffer.clear();
+            }
+        }
+        rest
+    }
+}
+
+fn to_line(source: LogSource, raw: &[u8]) -> LogLine {
+    let text = String::from_utf8_lossy(raw);
+    LogLine {
+        source,
+        text: text.trim_end_matches(['\n', '\r']).to_string(),
+    }
+}
+
+fn split_output(output: LogOutput) -> Option<(LogSource, bytes::Bytes)> {
+    match output {
+        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            Some((LogSource::Stdout, message))
+        }
+        LogOutput::StdErr { message } => Some((LogSource::Stderr, message)),
+        LogOutput::StdIn { .. } => None,
+    }
+}
+
+/// All output of container `id` so far, or its last `tail` lines.
+pub(crate) async fn snapshot(docker: &Docker, id: &str, tail: Option<usize>) -> Result<Logs> {
+    let tail = tail.map_or_else(|| "all".to_string(), |n| n.to_string());
+    let options = LogsOptionsBuilder::new()
+        .stdout(true)
+        .stderr(true)
+        .tail(&tail)
+        .build();
+    let mut stream = docker.logs(id, Some(options));
+    let mut logs = Logs::default();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::engine(format!("reading the logs of {id}"), e))?;
+        match split_output(chunk) {
+            Some((LogSource::Stdout, bytes)) => logs.stdout.extend_from_slice(&bytes),
+            Some((LogSource::Stderr, bytes)) => logs.stderr.extend_from_slice(&bytes),
+            None => {}
+        }
+    }
+    Ok(logs)
+}
+
+/// The last `n` lines of both streams, interleaved in order, for error messages.
+pub(crate) async fn tail_lines(docker: &Docker, id: &str, n: usize) -> String {
+    let options = LogsOptionsBuilder::new()
+        .stdout(true)
+        .stderr(true)
+        .tail(&n.to_string())
+        .build();
+    let mut stream = docker.logs(id, Some(options));
+    let mut splitter = LineSplitter::default();
+    let mut lines = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        if let Some((source, bytes)) = split_output(chunk) {
+            lines.extend(splitter.push(source, &bytes));
+        }
+    }
+    lines.extend(splitter.finish());
+    let start = lines.len().saturating_sub(n);
+    lines[start..]
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every line from unix second `since` on (0: from the container's creation), then live
+/// lines until it stops.
+///
+/// The engine connection is driven on the library's runtime; the stream only reads a channel,
+/// so it can be polled from any executor. Dropping it ends the engine request.
+pub(crate) fn follow(docker: &Docker, id: &str, since: i64) -> BoxStream<'static, Result<LogLine>> {
+    let (tx, rx) = mpsc::channel::<Result<LogLine>>(256);
+    let docker = docker.clone();
+    let id = id.to_string();
+    runtime::runtime().spawn(async move {
+        let options = LogsOptionsBuilder::new()
+            .follow(true)
+            .stdout(true)
+            .stderr(true)
+            .since(i32::try_from(since).unwrap_or(0))
+            .build();
+        let mut stream = docker.logs(&id, Some(options));
+        let mut splitter = LineSplitter::default();
+        while let Some(chunk) = stream.next().await {
+            let lines = match chunk {
+                Ok(output) => match split_output(output) {
+                    Some((source, bytes)) => splitter.push(source, &bytes),
+                    None => continue,
+                },
+                Err(err) => {
+                    let _ = tx
+                        .send(Err(Error::engine(format!("following the logs of {id}"), err)))
+                        .await;
+                    return;
+                }
+            };
+            for line in lines {
+                if tx.send(Ok(line)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        for line in splitter.finish() {
+            if tx.send(Ok(line)).await.is_err() {
+                return;
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_per_stream_across_chunks() {
+        let mut splitter = LineSplitter::default();
+        assert!(splitter.push(LogSource::Stdout, b"hel").is_empty());
+        assert!(splitter.push(LogSource::Stderr, b"oops\r\nhalf").len() == 1);
+        let lines = splitter.push(LogSource::Stdout, b"lo\nworld\n");
+        let texts: Vec<_> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["hello", "world"]);
+        let rest = splitter.finish();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].source, LogSource::Stderr);
+        assert_eq!(rest[0].text, "half");
+    }
+}

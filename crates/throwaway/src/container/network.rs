@@ -1,0 +1,141 @@
+//! User networks: containers on one network reach each other by alias.
+
+use std::fmt;
+use std::time::Duration;
+
+use bollard::models::NetworkCreateRequest;
+use bollard::Docker;
+
+use crate::engine::runtime::{block_on_engine, on_engine};
+use crate::engine::{labels, Engine};
+use crate::error::{engine_status, Error, Result};
+
+/// A user-defined bridge network, removed when dropped.
+///
+/// ```no_run
+/// use throwaway::{ContainerRequest, Network};
+/// # async fn demo() -> throwaway::Result<()> {
+/// let network = Network::new().await?;
+/// let db = ContainerRequest::new("redis:7.0")
+///     .network(&network)
+///     .network_alias("cache")
+///     .start()
+///     .await?;
+/// // Another container on `network` reaches it as `cache:6379`.
+/// # drop(db); Ok(()) }
+/// ```
+///
+/// Drop (or remove) the containers before the network: declare the network first, so that it
+/// is dropped last.
+pub struct Network {
+    name: String,
+    id: String,
+    docker: Docker,
+    removed: bool,
+}
+
+impl Network {
+    /// Creates a network with a unique name.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::EngineUnavailable`] or [`crate::ErrorKind::Engine`].
+    pub async fn new() -> Result<Network> {
+        let name = format!("throwaway-{:012x}", fastrand::u64(..) >> 16);
+        Network::named(name).await
+    }
+
+    /// Creates a network named `name`.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::Engine`] if the engine refuses, e.g. the name is taken.
+    pub async fn named(name: impl Into<String>) -> Result<Network> {
+        let name = name.into();
+        on_engine(async move {
+            let engine = Engine::get().await?;
+            let request = NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".to_string()),
+                labels: Some(labels::standard(engine.session_id())),
+                ..Default::default()
+            };
+            let created = engine
+                .docker()
+                .create_network(request)
+                .await
+                .map_err(|e| Error::engine(format!("creating network {name}"), e))?;
+            Ok(Network {
+                name,
+                id: created.id,
+                docker: engine.docker().clone(),
+                removed: false,
+            })
+        })
+        .await
+    }
+
+    /// The network's name, which containers join it by.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The engine's id of the network.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Removes the network now and reports failure.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::Engine`], e.g. while containers are still attached.
+    pub async fn remove(mut self) -> Result<()> {
+        self.removed = true;
+        let (docker, id, name) = (self.docker.clone(), self.id.clone(), self.name.clone());
+        on_engine(async move { remove(&docker, &id, &name).await }).await
+    }
+}
+
+async fn remove(docker: &Docker, id: &str, name: &str) -> Result<()> {
+    // Containers removed a moment ago may still be detaching: retry briefly on a conflict.
+    let mut attempt = 0;
+    loop {
+        match docker.remove_network(id).await {
+            Ok(()) => return Ok(()),
+            Err(err) if engine_status(&err) == Some(404) => return Ok(()),
+            Err(err) if engine_status(&err) == Some(403) || engine_status(&err) == Some(409) => {
+                attempt += 1;
+                if attempt >= 10 {
+                    return Err(Error::engine(
+                        format!("removing network {name} (remove its containers first)"),
+                        err,
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            Err(err) => return Err(Error::engine(format!("removing network {name}"), err)),
+        }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        let (docker, id, name) = (self.docker.clone(), self.id.clone(), self.name.clone());
+        let removal = async move { remove(&docker, &id, &name).await };
+        match block_on_engine(removal, Some(Duration::from_secs(15))) {
+            Some(Ok(())) => tracing::debug!(network = %self.name, "removed"),
+            Some(Err(err)) => tracing::warn!(network = %self.name, "{err}"),
+            None => tracing::warn!(network = %self.name, "removal goes on in the background"),
+        }
+    }
+}
+
+impl fmt::Debug for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Network")
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}

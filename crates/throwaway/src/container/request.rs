@@ -1,0 +1,481 @@
+//! The container request: everything that defines a container before it starts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+};
+
+use super::copy::CopySource;
+use super::{ContainerPort, Mount, Network};
+use crate::image::PullPolicy;
+use crate::wait::Wait;
+
+/// The default time a container gets to become ready.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Modifier = Arc<dyn Fn(&mut ContainerCreateBody) + Send + Sync>;
+
+/// A container to start: image, configuration and readiness check.
+///
+/// Built with methods that read as a sentence, then [`start`](ContainerRequest::start)ed:
+///
+/// ```no_run
+/// use throwaway::{ContainerRequest, Wait};
+/// # async fn demo() -> throwaway::Result<()> {
+/// let web = ContainerRequest::new("nginx:1.27")
+///     .exposed_port(80)
+///     .env("NGINX_ENTRYPOINT_QUIET_LOGS", "1")
+///     .wait_for(Wait::http("/").port(80))
+///     .start()
+///     .await?;
+/// let url = format!("http://{}:{}", web.host(), web.host_port(80)?);
+/// # let _ = url; Ok(()) }
+/// ```
+///
+/// A request is a value: clone it to start several containers alike.
+#[derive(Clone)]
+pub struct ContainerRequest {
+    pub(crate) image: String,
+    pub(crate) name: Option<String>,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) cmd: Option<Vec<String>>,
+    pub(crate) entrypoint: Option<Vec<String>>,
+    pub(crate) exposed_ports: Vec<ContainerPort>,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) mounts: Vec<Mount>,
+    pub(crate) user: Option<String>,
+    pub(crate) working_dir: Option<String>,
+    pub(crate) hostname: Option<String>,
+    pub(crate) networks: Vec<NetworkAttachment>,
+    pub(crate) memory_bytes: Option<i64>,
+    pub(crate) nano_cpus: Option<i64>,
+    pub(crate) shm_size: Option<i64>,
+    pub(crate) privileged: bool,
+    pub(crate) copies: Vec<(String, CopySource)>,
+    pub(crate) wait: Wait,
+    pub(crate) startup_timeout: Duration,
+    pub(crate) pull_policy: PullPolicy,
+    modifiers: Vec<Modifier>,
+}
+
+/// A user network the container joins, with the names it is known by there.
+#[derive(Debug, Clone)]
+pub(crate) struct NetworkAttachment {
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+impl ContainerRequest {
+    /// A request for a container of `image`, such as `"redis:7.0"` or
+    /// `"ghcr.io/owner/app@sha256:…"`.
+    ///
+    /// The reference is checked when the container is started, before anything is sent to
+    /// the engine.
+    pub fn new(image: impl Into<String>) -> Self {
+        ContainerRequest {
+            image: image.into(),
+            name: None,
+            env: BTreeMap::new(),
+            cmd: None,
+            entrypoint: None,
+            exposed_ports: Vec::new(),
+            labels: BTreeMap::new(),
+            mounts: Vec::new(),
+            user: None,
+            working_dir: None,
+            hostname: None,
+            networks: Vec::new(),
+            memory_bytes: None,
+            nano_cpus: None,
+            shm_size: None,
+            privileged: false,
+            copies: Vec::new(),
+            wait: Wait::none(),
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            pull_policy: PullPolicy::default(),
+            modifiers: Vec::new(),
+        }
+    }
+
+    /// The image reference as given.
+    pub fn image(&self) -> &str {
+        &self.image
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Replaces the image's command (its `CMD`).
+    pub fn cmd<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.cmd = Some(args.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Replaces the image's entrypoint.
+    pub fn entrypoint<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.entrypoint = Some(args.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Exposes a container port and publishes it on a random host port: `6379`, or
+    /// `ContainerPort::udp(53)`. Read the host port with `host_port` once started.
+    pub fn exposed_port(mut self, port: impl Into<ContainerPort>) -> Self {
+        let port = port.into();
+        if !self.exposed_ports.contains(&port) {
+            self.exposed_ports.push(port);
+        }
+        self
+    }
+
+    /// Adds a label. The `org.testcontainers` labels are always set on top.
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds a mount: a host path, a named volume or a tmpfs (see [`Mount`]).
+    pub fn mount(mut self, mount: Mount) -> Self {
+        self.mounts.push(mount);
+        self
+    }
+
+    /// Mounts an in-memory filesystem at `path`; shorthand for `mount(Mount::tmpfs(path))`.
+    pub fn tmpfs(self, path: impl Into<String>) -> Self {
+        self.mount(Mount::tmpfs(path))
+    }
+
+    /// Runs the container's process as `user` (`"1000"`, `"1000:1000"` or a name).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Sets the working directory of the container's process.
+    pub fn working_dir(mut self, dir: impl Into<String>) -> Self {
+        self.working_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the container's host name.
+    pub fn hostname(mut self, name: impl Into<String>) -> Self {
+        self.hostname = Some(name.into());
+        self
+    }
+
+    /// Gives the container a fixed name. Fixed names collide when tests run in parallel;
+    /// prefer network aliases to find a container by name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Joins a user network (see [`Network`]). May be called for several networks.
+    pub fn network(mut self, network: &Network) -> Self {
+        self.networks.push(NetworkAttachment {
+            name: network.name().to_string(),
+            aliases: Vec::new(),
+        });
+        self
+    }
+
+    /// Adds a name by which other containers on the last joined network reach this one.
+    ///
+    /// Call after [`network`](ContainerRequest::network); without a network it does nothing
+    /// but is reported when the container starts.
+    pub fn network_alias(mut self, alias: impl Into<String>) -> Self {
+        match self.networks.last_mut() {
+            Some(attachment) => attachment.aliases.push(alias.into()),
+            None => {
+                // Keep it so that `start` can say what is wrong instead of silently dropping it.
+                self.networks.push(NetworkAttachment {
+                    name: String::new(),
+                    aliases: vec![alias.into()],
+                })
+            }
+        }
+        self
+    }
+
+    /// Limits the container's memory.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_bytes = Some(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// Limits the container to a share of CPUs, e.g. `0.5` or `2.0`.
+    pub fn cpus(mut self, cpus: f64) -> Self {
+        self.nano_cpus = Some((cpus * 1e9) as i64);
+        self
+    }
+
+    /// Sets the size of `/dev/shm`.
+    pub fn shm_size(mut self, bytes: u64) -> Self {
+        self.shm_size = Some(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// Runs the container privileged. Rarely needed; prefer narrower settings.
+    pub fn privileged(mut self, privileged: bool) -> Self {
+        self.privileged = privileged;
+        self
+    }
+
+    /// Copies a host file or folder into the container, at `container_path`, before it
+    /// starts (so an entrypoint can already see it).
+    pub fn copy_file(
+        mut self,
+        host_path: impl Into<PathBuf>,
+        container_path: impl Into<String>,
+    ) -> Self {
+        self.copies
+            .push((container_path.into(), CopySource::Path(host_path.into())));
+        self
+    }
+
+    /// Writes `contents` to a file at `container_path` before the container starts
+    /// (permissions `0644`).
+    pub fn copy_bytes(mut self, contents: impl Into<Vec<u8>>, container_path: impl Into<String>) -> Self {
+        self.copies.push((
+            container_path.into(),
+            CopySource::Bytes {
+                data: contents.into(),
+                mode: 0o644,
+            },
+        ));
+        self
+    }
+
+    /// How to tell that the container is ready (see [`Wait`]); the default is ready as soon as
+    /// it runs.
+    pub fn wait_for(mut self, wait: impl Into<Wait>) -> Self {
+        self.wait = wait.into();
+        self
+    }
+
+    /// How long the container may take to become ready (default 60 s).
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
+        self
+    }
+
+    /// When to pull the image (default: only when missing).
+    pub fn pull_policy(mut self, policy: PullPolicy) -> Self {
+        self.pull_policy = policy;
+        self
+    }
+
+    /// The escape hatch: edit the raw create-container body just before it is sent, for
+    /// settings this builder does not cover. The types are bollard's
+    /// ([`crate::raw`]) and follow its version.
+    pub fn with_create_body(
+        mut self,
+        modify: impl Fn(&mut ContainerCreateBody) + Send + Sync + 'static,
+    ) -> Self {
+        self.modifiers.push(Arc::new(modify));
+        self
+    }
+
+    /// The body of the engine's create-container call for this request.
+    ///
+    /// `image` is the resolved reference (registry prefix applied), `labels` the standard
+    /// labels to add, `publish_on` the host address ports are published on (`None` for all
+    /// addresses).
+    pub(crate) fn create_body(
+        &self,
+        image: &str,
+        standard_labels: impl IntoIterator<Item = (String, String)>,
+        publish_on: Option<&str>,
+    ) -> ContainerCreateBody {
+        let mut labels: std::collections::HashMap<String, String> =
+            self.labels.clone().into_iter().collect();
+        labels.extend(standard_labels);
+
+        let port_bindings = self
+            .exposed_ports
+            .iter()
+            .map(|port| {
+                let binding = PortBinding {
+                    host_ip: publish_on.map(str::to_string),
+                    // Empty: the engine picks a free port.
+                    host_port: Some(String::new()),
+                };
+                (port.to_string(), Some(vec![binding]))
+            })
+            .collect();
+
+        let host_config = HostConfig {
+            port_bindings: Some(port_bindings),
+            mounts: (!self.mounts.is_empty())
+                .then(|| self.mounts.iter().map(Mount::to_raw).collect()),
+            memory: self.memory_bytes,
+            nano_cpus: self.nano_cpus,
+            shm_size: self.shm_size,
+            privileged: self.privileged.then_some(true),
+            network_mode: self.networks.first().map(|n| n.name.clone()),
+            ..Default::default()
+        };
+
+        // The engine takes one network at create time; the others are connected before start.
+        let networking_config = self.networks.first().map(|first| NetworkingConfig {
+            endpoints_config: Some(
+                [(
+                    first.name.clone(),
+                    EndpointSettings {
+                        aliases: (!first.aliases.is_empty()).then(|| first.aliases.clone()),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
+            ),
+        });
+
+        let mut body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            env: (!self.env.is_empty())
+                .then(|| self.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            cmd: self.cmd.clone(),
+            entrypoint: self.entrypoint.clone(),
+            exposed_ports: Some(self.exposed_ports.iter().map(ToString::to_string).collect()),
+            labels: Some(labels),
+            user: self.user.clone(),
+            working_dir: self.working_dir.clone(),
+            hostname: self.hostname.clone(),
+            host_config: Some(host_config),
+            networking_config,
+            ..Default::default()
+        };
+        for modify in &self.modifiers {
+            modify(&mut body);
+        }
+        body
+    }
+}
+
+/// Names of environment variables whose values `Debug` masks.
+fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_uppercase();
+    ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PASS"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+impl fmt::Debug for ContainerRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: BTreeMap<&str, &str> = self
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let shown = if looks_secret(k) { "***" } else { v.as_str() };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("ContainerRequest")
+            .field("image", &self.image)
+            .field("name", &self.name)
+            .field("env", &env)
+            .field("cmd", &self.cmd)
+            .field("entrypoint", &self.entrypoint)
+            .field("exposed_ports", &self.exposed_ports)
+            .field("labels", &self.labels)
+            .field("mounts", &self.mounts)
+            .field("networks", &self.networks)
+            .field("wait", &self.wait)
+            .field("startup_timeout", &self.startup_timeout)
+            .field("pull_policy", &self.pull_policy)
+            .field("modifiers", &self.modifiers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(request: &ContainerRequest) -> ContainerCreateBody {
+        request.create_body(
+            "redis:7.0",
+            [("org.testcontainers".to_string(), "true".to_string())],
+            Some("127.0.0.1"),
+        )
+    }
+
+    #[test]
+    fn maps_the_request_to_the_create_body() {
+        let request = ContainerRequest::new("redis:7.0")
+            .env("MODE", "test")
+            .cmd(["redis-server", "--appendonly", "yes"])
+            .exposed_port(6379)
+            .exposed_port(6379)
+            .exposed_port(ContainerPort::udp(53))
+            .label("team", "storage")
+            .tmpfs("/data")
+            .user("1000")
+            .working_dir("/data")
+            .memory_limit(256 << 20)
+            .cpus(0.5);
+        let body = body(&request);
+        assert_eq!(body.image.as_deref(), Some("redis:7.0"));
+        assert_eq!(body.env, Some(vec!["MODE=test".to_string()]));
+        assert_eq!(
+            body.cmd,
+            Some(vec!["redis-server".into(), "--appendonly".into(), "yes".into()])
+        );
+        assert_eq!(
+            body.exposed_ports,
+            Some(vec!["6379/tcp".to_string(), "53/udp".to_string()])
+        );
+        let labels = body.labels.unwrap();
+        assert_eq!(labels["team"], "storage");
+        assert_eq!(labels["org.testcontainers"], "true");
+        assert_eq!(body.user.as_deref(), Some("1000"));
+        let host = body.host_config.unwrap();
+        let bindings = host.port_bindings.unwrap();
+        let redis = bindings["6379/tcp"].as_ref().unwrap();
+        assert_eq!(redis[0].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(redis[0].host_port.as_deref(), Some(""));
+        assert_eq!(host.memory, Some(256 << 20));
+        assert_eq!(host.nano_cpus, Some(500_000_000));
+        assert_eq!(host.mounts.unwrap()[0].target.as_deref(), Some("/data"));
+        assert!(body.networking_config.is_none());
+    }
+
+    #[test]
+    fn the_standard_labels_win_over_user_labels() {
+        let request = ContainerRequest::new("x").label("org.testcontainers", "false");
+        assert_eq!(body(&request).labels.unwrap()["org.testcontainers"], "true");
+    }
+
+    #[test]
+    fn the_escape_hatch_edits_the_body_last() {
+        let request = ContainerRequest::new("x")
+            .env("A", "1")
+            .with_create_body(|body| body.stop_signal = Some("SIGINT".into()));
+        assert_eq!(body(&request).stop_signal.as_deref(), Some("SIGINT"));
+    }
+
+    #[test]
+    fn debug_masks_secret_looking_values() {
+        let request = ContainerRequest::new("postgres:15")
+            .env("POSTGRES_PASSWORD", "hunter2")
+            .env("POSTGRES_USER", "app");
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("app"), "{debug}");
+    }
+}

@@ -1,0 +1,109 @@
+//! Reaching the engine other ways than the default socket: plain TCP, the properties file,
+//! a host override.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use throwaway::{ContainerRequest, Wait};
+
+use crate::require_engine;
+use crate::support::{assert_child, run_child, TOOLS};
+
+const SOCKET: &str = "/var/run/docker.sock";
+
+/// A loopback TCP listener that forwards every connection to the engine's unix socket, as a
+/// stand-in for an engine served over `tcp://`. Returns its port and a connection counter.
+fn start_tcp_proxy() -> (u16, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (mut client, _) = listener.accept().await.unwrap();
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut engine = tokio::net::UnixStream::connect(SOCKET).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                });
+            }
+        });
+    });
+    (port, connections)
+}
+
+#[test]
+fn a_plain_tcp_engine_from_docker_host() {
+    require_engine!();
+    let (port, connections) = start_tcp_proxy();
+    run_child(
+        "discovery::child_uses_the_engine",
+        &[("DOCKER_HOST", &format!("tcp://127.0.0.1:{port}"))],
+    );
+    assert!(connections.load(Ordering::SeqCst) > 0, "the child did not go through the proxy");
+}
+
+#[test]
+fn a_tcp_engine_from_the_properties_file() {
+    require_engine!();
+    let (port, connections) = start_tcp_proxy();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".testcontainers.properties"),
+        format!("# written by the test\ndocker.host=tcp://127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    run_child(
+        "discovery::child_uses_the_engine",
+        &[("DOCKER_HOST", ""), ("HOME", home.path().to_str().unwrap())],
+    );
+    assert!(connections.load(Ordering::SeqCst) > 0, "the child did not go through the proxy");
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by the tests of this module"]
+async fn child_uses_the_engine() {
+    assert_child();
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sh", "-c", "echo ready; exec busybox httpd -f -p 8080 -h /www"])
+        .exposed_port(8080)
+        .wait_for(Wait::log("ready").and(Wait::port(8080)))
+        .start()
+        .await
+        .unwrap();
+    // A tcp engine on loopback is local: ports stay on 127.0.0.1.
+    assert_eq!(container.host(), "127.0.0.1");
+    let (status, _) = crate::support::http_get(
+        container.host(),
+        container.host_port(8080).unwrap(),
+        "/health",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let info = throwaway::engine_info().await.unwrap();
+    assert!(info.endpoint.starts_with("tcp://127.0.0.1:"), "{info:?}");
+}
+
+#[test]
+fn the_host_override_names_the_host_of_published_ports() {
+    require_engine!();
+    run_child(
+        "discovery::child_host_override",
+        &[("TESTCONTAINERS_HOST_OVERRIDE", "localhost")],
+    );
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by the_host_override_names_the_host_of_published_ports"]
+async fn child_host_override() {
+    assert_child();
+    let container = ContainerRequest::new(TOOLS).cmd(["sleep", "300"]).start().await.unwrap();
+    assert_eq!(container.host(), "localhost");
+}

@@ -1,0 +1,128 @@
+//! Shared helpers: the engine check, images, raw engine access and child processes.
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The general-purpose test image built by `ci/images/build`.
+pub const TOOLS: &str = "throwaway-test/tools:1";
+/// The same image with a HEALTHCHECK.
+pub const TOOLS_HEALTHY: &str = "throwaway-test/tools:healthy";
+/// The Redis image the tests use.
+pub const REDIS: &str = "redis:7.0";
+
+/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip.
+pub fn engine_available() -> bool {
+    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
+    let state = AVAILABLE.get_or_init(|| {
+        // On a thread of its own: callers may be inside an async runtime, which cannot block.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime
+                .block_on(throwaway::engine_info())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .expect("the engine check panicked")
+    });
+    match state {
+        Ok(()) => true,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but no Docker engine is reachable: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure");
+            false
+        }
+    }
+}
+
+/// Returns early from a test (printing why) when no engine is reachable outside CI.
+#[macro_export]
+macro_rules! require_engine {
+    () => {
+        if !$crate::support::engine_available() {
+            return;
+        }
+    };
+}
+
+/// A raw engine client, to check what the library did independently of it.
+pub fn raw() -> bollard::Docker {
+    bollard::Docker::connect_with_local_defaults().expect("raw engine client")
+}
+
+/// Whether the engine still knows the container `id`.
+pub async fn container_exists(id: &str) -> bool {
+    match raw().inspect_container(id, None).await {
+        Ok(_) => true,
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => false,
+        Err(e) => panic!("inspecting {id}: {e}"),
+    }
+}
+
+/// Whether the engine still knows the volume `name`.
+pub async fn volume_exists(name: &str) -> bool {
+    match raw().inspect_volume(name).await {
+        Ok(_) => true,
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => false,
+        Err(e) => panic!("inspecting volume {name}: {e}"),
+    }
+}
+
+/// Runs the ignored test `name` of this binary in a child process with extra environment,
+/// and returns its output. The child sees `THROWAWAY_CHILD=1`; an empty value removes the
+/// variable.
+pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut command = Command::new(exe);
+    command
+        .args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("THROWAWAY_CHILD", "1");
+    for (key, value) in env {
+        if value.is_empty() {
+            command.env_remove(key);
+        } else {
+            command.env(key, value);
+        }
+    }
+    let output = command.output().expect("running the child test process");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("1 passed"),
+        "child test {name} did not pass:\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Panics unless this process was started by [`run_child`]: child tests check things that
+/// only make sense in a process with a specially prepared environment.
+pub fn assert_child() {
+    assert!(
+        std::env::var_os("THROWAWAY_CHILD").is_some(),
+        "this test runs in a child process started by its parent test; run the parent"
+    );
+}
+
+/// A plain HTTP/1.0 GET over a TCP connection: the status code and the body.
+pub async fn http_get(host: &str, port: u16, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect((host, port)).await.expect("connect");
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}

@@ -1,0 +1,162 @@
+//! Every readiness strategy against a real container.
+
+use std::time::{Duration, Instant};
+
+use throwaway::{ContainerRequest, ErrorKind, Wait};
+
+use crate::require_engine;
+use crate::support::{TOOLS, TOOLS_HEALTHY};
+
+fn tools(script: &str) -> ContainerRequest {
+    ContainerRequest::new(TOOLS).cmd(["sh", "-c", script])
+}
+
+#[tokio::test]
+async fn log_line_counted_to_the_nth_occurrence() {
+    require_engine!();
+    let began = Instant::now();
+    let container = tools("echo ready; sleep 1; echo ready; sleep 300")
+        .wait_for(Wait::log("ready").times(2))
+        .start()
+        .await
+        .unwrap();
+    assert!(began.elapsed() >= Duration::from_secs(1), "ready after the first line");
+    let logs = container.logs().await.unwrap().stdout_text();
+    assert_eq!(logs.matches("ready").count(), 2);
+}
+
+#[tokio::test]
+async fn log_line_on_one_stream_only() {
+    require_engine!();
+    let container = tools("echo ready >&2; sleep 1; echo ready; sleep 300")
+        .wait_for(Wait::log("ready").stdout())
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(container.logs().await.unwrap().stdout_text(), "ready\n");
+}
+
+#[tokio::test]
+async fn listening_port_ignores_the_proxy_until_the_server_listens() {
+    require_engine!();
+    let began = Instant::now();
+    let web = tools("sleep 2; exec busybox httpd -f -p 8080 -h /www")
+        .exposed_port(8080)
+        .wait_for(Wait::port(8080))
+        .start()
+        .await
+        .unwrap();
+    // The engine's port proxy accepts connections from the start; ready must mean the
+    // server itself listens.
+    assert!(began.elapsed() >= Duration::from_secs(2), "ready too early: {:?}", began.elapsed());
+    let listening = web.exec(["sh", "-c", "busybox netstat -ltn | grep -c :8080"]).await.unwrap();
+    assert_eq!(listening.stdout_text().trim(), "1");
+}
+
+#[tokio::test]
+async fn http_status_and_body() {
+    require_engine!();
+    let web = tools("sleep 1; exec busybox httpd -f -p 8080 -h /www")
+        .exposed_port(8080)
+        .wait_for(Wait::http("/health").port(8080).status(200))
+        .start()
+        .await
+        .unwrap();
+    assert!(web.host_port(8080).is_ok());
+}
+
+#[tokio::test]
+async fn docker_healthcheck() {
+    require_engine!();
+    // The image's HEALTHCHECK passes once /tmp/healthy exists.
+    let container = ContainerRequest::new(TOOLS_HEALTHY)
+        .cmd(["sh", "-c", "sleep 1; touch /tmp/healthy; exec sleep 300"])
+        .wait_for(Wait::healthy())
+        .start()
+        .await
+        .unwrap();
+    let state = crate::support::raw()
+        .inspect_container(container.id(), None)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(
+        state.health.unwrap().status,
+        Some(bollard::models::HealthStatusEnum::HEALTHY)
+    );
+}
+
+#[tokio::test]
+async fn an_unhealthy_container_times_out_saying_so() {
+    require_engine!();
+    let err = ContainerRequest::new(TOOLS_HEALTHY)
+        .cmd(["sleep", "300"])
+        .wait_for(Wait::healthy())
+        .startup_timeout(Duration::from_secs(4))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WaitTimeout, "{err}");
+    assert!(err.to_string().contains("unhealthy"), "{err}");
+}
+
+#[tokio::test]
+async fn healthcheck_requested_on_an_image_without_one_fails_at_once() {
+    require_engine!();
+    let began = Instant::now();
+    let err = tools("sleep 300")
+        .wait_for(Wait::healthy())
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+    assert!(err.to_string().contains("HEALTHCHECK"), "{err}");
+    assert!(began.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn exec_command_until_it_succeeds() {
+    require_engine!();
+    let container = tools("sleep 1; touch /tmp/ready; sleep 300")
+        .wait_for(Wait::exec(["test", "-f", "/tmp/ready"]))
+        .start()
+        .await
+        .unwrap();
+    assert!(container.exec(["test", "-f", "/tmp/ready"]).await.unwrap().success());
+}
+
+#[tokio::test]
+async fn fixed_duration_and_all_of() {
+    require_engine!();
+    let began = Instant::now();
+    let _container = tools("echo up; exec busybox httpd -f -p 8080 -h /www")
+        .exposed_port(8080)
+        .wait_for(Wait::all([
+            Wait::log("up").into(),
+            Wait::port(8080).into(),
+            Wait::duration(Duration::from_millis(700)),
+        ]))
+        .start()
+        .await
+        .unwrap();
+    assert!(began.elapsed() >= Duration::from_millis(700));
+}
+
+#[tokio::test]
+async fn timeout_names_the_strategy_and_shows_the_last_lines() {
+    require_engine!();
+    let began = Instant::now();
+    let err = tools("echo still warming up; sleep 300")
+        .wait_for(Wait::log("never printed"))
+        .startup_timeout(Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WaitTimeout, "{err}");
+    let message = err.to_string();
+    assert!(message.contains("never printed"), "{message}");
+    assert!(message.contains("still warming up"), "{message}");
+    assert!(message.contains(TOOLS), "{message}");
+    assert!(began.elapsed() < Duration::from_secs(8), "{:?}", began.elapsed());
+}

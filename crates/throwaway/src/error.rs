@@ -94,9 +94,7 @@ pub(crate) fn engine_detail(err: &bollard::errors::Error) -> String {
 /// The HTTP status of an engine error, if the engine answered at all.
 pub(crate) fn engine_status(err: &bollard::errors::Error) -> Option<u16> {
     match err {
-        bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
-            Some(*status_code)
-        }
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
     }
 }
@@ -145,7 +143,8 @@ mod tests {
     #[test]
     fn debug_shows_kind_message_and_causes() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let err = Error::new(ErrorKind::Io, "reading ./x.sql to copy into redis:7.0").with_source(io);
+        let err =
+            Error::new(ErrorKind::Io, "reading ./x.sql to copy into redis:7.0").with_source(io);
         let debug = format!("{err:?}");
         assert!(debug.starts_with("Io: reading ./x.sql"), "{debug}");
         assert!(debug.contains("caused by: no such file"), "{debug}");

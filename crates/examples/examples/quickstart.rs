@@ -19,7 +19,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let began = Instant::now();
     let network = Network::new().await?;
     let web = ContainerRequest::new(IMAGE)
-        .cmd(["sh", "-c", "echo starting; sleep 1; exec busybox httpd -f -p 8080 -h /www"])
+        .cmd([
+            "sh",
+            "-c",
+            "echo starting; sleep 1; exec busybox httpd -f -p 8080 -h /www",
+        ])
         .exposed_port(8080)
         .network(&network)
         .network_alias("web")

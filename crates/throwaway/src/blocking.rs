@@ -120,7 +120,11 @@ impl Container {
     ///
     /// # Errors
     /// [`crate::ErrorKind::Io`] or [`crate::ErrorKind::Engine`].
-    pub fn copy_file_to(&self, host_path: impl Into<PathBuf>, container_path: impl Into<String>) -> Result<()> {
+    pub fn copy_file_to(
+        &self,
+        host_path: impl Into<PathBuf>,
+        container_path: impl Into<String>,
+    ) -> Result<()> {
         block_on(self.0.copy_file_to(host_path, container_path))
     }
 
@@ -128,7 +132,11 @@ impl Container {
     ///
     /// # Errors
     /// [`crate::ErrorKind::Io`] or [`crate::ErrorKind::Engine`].
-    pub fn copy_bytes_to(&self, contents: impl Into<Vec<u8>>, container_path: impl Into<String>) -> Result<()> {
+    pub fn copy_bytes_to(
+        &self,
+        contents: impl Into<Vec<u8>>,
+        container_path: impl Into<String>,
+    ) -> Result<()> {
         block_on(self.0.copy_bytes_to(contents, container_path))
     }
 

@@ -20,7 +20,9 @@ pub(crate) fn archive(container_path: &str, source: &CopySource) -> Result<Vec<u
     if inside.is_empty() || !container_path.starts_with('/') {
         return Err(Error::new(
             ErrorKind::InvalidRequest,
-            format!("cannot copy to '{container_path}': give an absolute file path in the container"),
+            format!(
+                "cannot copy to '{container_path}': give an absolute file path in the container"
+            ),
         ));
     }
     let mut builder = tar::Builder::new(Vec::new());
@@ -60,7 +62,11 @@ pub(crate) fn archive(container_path: &str, source: &CopySource) -> Result<Vec<u
 }
 
 /// The contents of the single regular file in a tar archive from the engine.
-pub(crate) fn single_file(archive: &[u8], container_path: &str, container: &str) -> Result<Vec<u8>> {
+pub(crate) fn single_file(
+    archive: &[u8],
+    container_path: &str,
+    container: &str,
+) -> Result<Vec<u8>> {
     let bad = |err: std::io::Error| {
         Error::new(
             ErrorKind::Io,
@@ -110,7 +116,10 @@ mod tests {
         let entry = entries.entries().unwrap().next().unwrap().unwrap();
         assert_eq!(entry.path().unwrap().to_str(), Some("etc/app/config.toml"));
         assert_eq!(entry.header().mode().unwrap(), 0o600);
-        assert_eq!(single_file(&tar, "/etc/app/config.toml", "c").unwrap(), b"x = 1\n");
+        assert_eq!(
+            single_file(&tar, "/etc/app/config.toml", "c").unwrap(),
+            b"x = 1\n"
+        );
     }
 
     #[test]

@@ -46,7 +46,12 @@ impl From<ExecOutcome> for ExecResult {
 }
 
 /// Runs `cmd` (no shell) in container `id`, named `who` in errors, and collects its output.
-pub(crate) async fn run(docker: &Docker, id: &str, who: &str, cmd: Vec<String>) -> Result<ExecOutcome> {
+pub(crate) async fn run(
+    docker: &Docker,
+    id: &str,
+    who: &str,
+    cmd: Vec<String>,
+) -> Result<ExecOutcome> {
     if cmd.is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidRequest,
@@ -79,7 +84,11 @@ pub(crate) async fn run(docker: &Docker, id: &str, who: &str, cmd: Vec<String>) 
         stdout: Vec::new(),
         stderr: Vec::new(),
     };
-    match docker.start_exec(&created.id, None).await.map_err(exec_error)? {
+    match docker
+        .start_exec(&created.id, None)
+        .await
+        .map_err(exec_error)?
+    {
         StartExecResults::Attached { mut output, .. } => {
             while let Some(chunk) = output.next().await {
                 match chunk.map_err(exec_error)? {

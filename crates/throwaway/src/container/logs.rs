@@ -7,9 +7,9 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-pub use crate::wait::target::{LogLine, LogSource};
 use crate::engine::runtime;
 use crate::error::{Error, Result};
+pub use crate::wait::target::{LogLine, LogSource};
 
 /// A snapshot of a container's output so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -161,7 +161,10 @@ pub(crate) fn follow(docker: &Docker, id: &str, since: i64) -> BoxStream<'static
                 },
                 Err(err) => {
                     let _ = tx
-                        .send(Err(Error::engine(format!("following the logs of {id}"), err)))
+                        .send(Err(Error::engine(
+                            format!("following the logs of {id}"),
+                            err,
+                        )))
                         .await;
                     return;
                 }

@@ -24,7 +24,10 @@ pub struct Mount {
 enum Kind {
     Bind(PathBuf),
     Volume(String),
-    Tmpfs { size: Option<i64>, mode: Option<i64> },
+    Tmpfs {
+        size: Option<i64>,
+        mode: Option<i64>,
+    },
 }
 
 impl Mount {
@@ -129,13 +132,19 @@ mod tests {
         assert_eq!(raw.target.as_deref(), Some("/data"));
         assert_eq!(raw.read_only, Some(true));
 
-        let raw = Mount::tmpfs("/scratch").size_bytes(1024).mode(0o1777).to_raw();
+        let raw = Mount::tmpfs("/scratch")
+            .size_bytes(1024)
+            .mode(0o1777)
+            .to_raw();
         assert_eq!(raw.typ, Some(MountType::TMPFS));
         let opts = raw.tmpfs_options.unwrap();
         assert_eq!((opts.size_bytes, opts.mode), (Some(1024), Some(0o1777)));
 
         let raw = Mount::bind("relative/dir", "/in").to_raw();
         let source = raw.source.unwrap();
-        assert!(source.starts_with('/') && source.ends_with("relative/dir"), "{source}");
+        assert!(
+            source.starts_with('/') && source.ends_with("relative/dir"),
+            "{source}"
+        );
     }
 }

@@ -250,7 +250,11 @@ impl ContainerRequest {
 
     /// Writes `contents` to a file at `container_path` before the container starts
     /// (permissions `0644`).
-    pub fn copy_bytes(mut self, contents: impl Into<Vec<u8>>, container_path: impl Into<String>) -> Self {
+    pub fn copy_bytes(
+        mut self,
+        contents: impl Into<Vec<u8>>,
+        container_path: impl Into<String>,
+    ) -> Self {
         self.copies.push((
             container_path.into(),
             CopySource::Bytes {
@@ -434,7 +438,11 @@ mod tests {
         assert_eq!(body.env, Some(vec!["MODE=test".to_string()]));
         assert_eq!(
             body.cmd,
-            Some(vec!["redis-server".into(), "--appendonly".into(), "yes".into()])
+            Some(vec![
+                "redis-server".into(),
+                "--appendonly".into(),
+                "yes".into()
+            ])
         );
         assert_eq!(
             body.exposed_ports,

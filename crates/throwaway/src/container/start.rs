@@ -48,7 +48,10 @@ impl ContainerRequest {
         if self.startup_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
-                format!("the startup timeout of {} must be more than zero", self.image),
+                format!(
+                    "the startup timeout of {} must be more than zero",
+                    self.image
+                ),
             ));
         }
         Ok(())

@@ -198,7 +198,9 @@ impl Container {
         let path = container_path.into();
         self.run(|c| async move {
             let who = c.describe();
-            let options = DownloadFromContainerOptionsBuilder::new().path(&path).build();
+            let options = DownloadFromContainerOptionsBuilder::new()
+                .path(&path)
+                .build();
             let archive: Vec<u8> = c
                 .docker
                 .download_from_container(&c.id, Some(options))
@@ -296,7 +298,12 @@ impl Container {
 
 impl Inner {
     fn host_port(&self, port: ContainerPort) -> Result<u16> {
-        if let Some(host_port) = self.ports.lock().unwrap_or_else(|p| p.into_inner()).get(&port) {
+        if let Some(host_port) = self
+            .ports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&port)
+        {
             return Ok(*host_port);
         }
         let exposed = if self.exposed.is_empty() {
@@ -392,7 +399,10 @@ pub(crate) async fn upload(
 
 /// Force-removes container `id` with its anonymous volumes; one already gone is fine.
 pub(crate) async fn remove(docker: &Docker, id: &str, who: &str) -> Result<()> {
-    let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
     match docker.remove_container(id, Some(options)).await {
         Ok(()) => Ok(()),
         Err(err) if engine_status(&err) == Some(404) => Ok(()),

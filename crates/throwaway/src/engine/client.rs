@@ -42,10 +42,11 @@ impl Engine {
         let settings = Settings::load(&env);
         let discovery = discover(&env, &settings)?;
         let docker = client_for(&discovery)?;
-        let docker = match tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await
-        {
+        let docker = match tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await {
             Ok(Ok(docker)) => docker,
-            Ok(Err(err)) => return Err(unavailable(&discovery, &engine_detail(&err)).with_source(err)),
+            Ok(Err(err)) => {
+                return Err(unavailable(&discovery, &engine_detail(&err)).with_source(err))
+            }
             Err(_) => {
                 return Err(unavailable(
                     &discovery,

@@ -133,7 +133,7 @@ pub(crate) fn discover(env: &dyn Environment, settings: &Settings) -> Result<Dis
         Endpoint::Tcp { host, .. } => Some(host.as_str()),
         Endpoint::Unix(_) | Endpoint::NamedPipe(_) => None,
     };
-    let endpoint_local = tcp_host.map_or(true, is_loopback_host);
+    let endpoint_local = tcp_host.is_none_or(is_loopback_host);
     let (host, local) = match (settings.host_override(), tcp_host) {
         // Binding to 127.0.0.1 only would make ports unreachable under a non-loopback name
         // (e.g. host.docker.internal from inside a container), so such an override turns

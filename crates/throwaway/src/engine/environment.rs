@@ -4,8 +4,6 @@
 //! Everything that reads the machine goes through [`Environment`], so discovery and settings
 //! are tested against a `FakeEnvironment` without touching the real one.
 
-#![allow(dead_code)] // `RealEnvironment` is used by the engine client as it is wired up.
-
 #[cfg(test)]
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

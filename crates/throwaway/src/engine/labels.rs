@@ -32,6 +32,9 @@ mod tests {
         assert_eq!(labels["org.testcontainers"], "true");
         assert_eq!(labels["org.testcontainers.lang"], "rust");
         assert_eq!(labels["org.testcontainers.session-id"], "abc");
-        assert_eq!(labels["org.testcontainers.version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            labels["org.testcontainers.version"],
+            env!("CARGO_PKG_VERSION")
+        );
     }
 }

@@ -26,8 +26,9 @@
 //! the unprefixed `RYUK_CONNECTION_TIMEOUT` and `RYUK_RECONNECTION_TIMEOUT`; so do we, after the
 //! prefixed names. `tc.host` is read from the properties file only, as both Java and Go do.
 //! Durations are Go-style (`90s`, `1m30s`, `500ms`) or a plain number of seconds (Java's style).
-
-#![allow(dead_code)] // The engine client and the reaper read these as they are wired up.
+// The reaper and reuse settings (ryuk.*, testcontainers.reuse.enable, docker.socket.override)
+// are parsed and tested here; the lifecycle layer reads them once the reaper lands.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -126,13 +127,9 @@ impl Properties {
     }
 
     /// How many keys the file set.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Whether the file set no keys.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 

@@ -3,6 +3,6 @@
 mod pull;
 mod reference;
 
-pub(crate) use pull::{ensure_image, pullable};
 pub use pull::PullPolicy;
+pub(crate) use pull::{ensure_image, pullable};
 pub use reference::ImageRef;

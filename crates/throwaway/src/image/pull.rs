@@ -31,7 +31,11 @@ pub(crate) fn pullable(image: &ImageRef) -> String {
 }
 
 /// Ensures the engine has `image`, pulling it according to `policy`.
-pub(crate) async fn ensure_image(engine: &Engine, image: &ImageRef, policy: PullPolicy) -> Result<()> {
+pub(crate) async fn ensure_image(
+    engine: &Engine,
+    image: &ImageRef,
+    policy: PullPolicy,
+) -> Result<()> {
     let reference = pullable(image);
     if policy != PullPolicy::Always {
         match engine.docker().inspect_image(&reference).await {
@@ -55,7 +59,9 @@ pub(crate) async fn ensure_image(engine: &Engine, image: &ImageRef, policy: Pull
 
 async fn pull(engine: &Engine, reference: &str) -> Result<()> {
     tracing::info!(image = %reference, "pulling image");
-    let options = CreateImageOptionsBuilder::new().from_image(reference).build();
+    let options = CreateImageOptionsBuilder::new()
+        .from_image(reference)
+        .build();
     let mut progress = engine.docker().create_image(Some(options), None, None);
     while let Some(item) = progress.next().await {
         match item {

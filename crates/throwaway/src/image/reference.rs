@@ -160,7 +160,6 @@ impl ImageRef {
     ///
     /// [`ErrorKind::InvalidImageReference`] if the prefixed reference is not valid (a prefix
     /// with uppercase letters or spaces, or a name longer than 255 characters).
-    #[allow(dead_code)] // Applied by the pull step once settings reach it.
     pub(crate) fn with_registry_prefix(&self, prefix: &str) -> Result<ImageRef> {
         let prefix = prefix.trim().trim_end_matches('/');
         if prefix.is_empty() || !self.is_docker_hub() {
@@ -261,7 +260,7 @@ fn parse(reference: &str) -> std::result::Result<ImageRef, String> {
     // A ':' after the last '/' starts the tag; one before it belongs to a registry port.
     let last_slash = rest.rfind('/');
     let (name, tag) = match rest.rfind(':') {
-        Some(colon) if last_slash.map_or(true, |slash| colon > slash) => {
+        Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
             (&rest[..colon], Some(&rest[colon + 1..]))
         }
         _ => (rest, None),

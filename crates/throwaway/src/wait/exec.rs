@@ -40,7 +40,7 @@ impl ExecWait {
     }
 
     pub(super) async fn run(&self, target: &dyn Target, progress: &Progress) -> Result<()> {
-        if self.cmd.first().map_or(true, |program| program.is_empty()) {
+        if self.cmd.first().is_none_or(|program| program.is_empty()) {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
                 "Wait::exec was given an empty command: name a program to run in the container",

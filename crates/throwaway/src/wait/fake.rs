@@ -181,7 +181,7 @@ impl Target for FakeTarget {
             .output
             .iter()
             .filter(|(at, entry)| {
-                end.map_or(true, |end| *at <= end) && (first || matches!(entry, Entry::Line(_)))
+                end.is_none_or(|end| *at <= end) && (first || matches!(entry, Entry::Line(_)))
             })
             .cloned()
             .collect();

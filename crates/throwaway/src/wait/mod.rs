@@ -445,7 +445,6 @@ pub(crate) fn is_permanent(err: &Error) -> bool {
 /// fail the test in a way that shows the exit. Conversely the log strategy never treats the
 /// end of the log stream as a verdict: the stream ends when the container stops, and the exit
 /// watch reports that with the exit code, which says far more than "the logs ended".
-#[allow(dead_code)] // Called by `container` once a started container is wired to it.
 pub(crate) async fn wait_until_ready(
     wait: &Wait,
     target: &dyn Target,

@@ -25,7 +25,10 @@ async fn sixteen_containers_started_with_join_all_in_one_task() {
     let started = join_all((0..16).map(|_| quick().start())).await;
     let containers: Vec<_> = started.into_iter().map(Result::unwrap).collect();
     let ids: Vec<String> = containers.iter().map(|c| c.id().to_string()).collect();
-    let mut ports: Vec<u16> = containers.iter().map(|c| c.host_port(8080).unwrap()).collect();
+    let mut ports: Vec<u16> = containers
+        .iter()
+        .map(|c| c.host_port(8080).unwrap())
+        .collect();
     ports.sort();
     ports.dedup();
     assert_eq!(ports.len(), 16, "every container has its own host port");

@@ -60,7 +60,10 @@ async fn everything_created_carries_the_testcontainers_labels() {
         .unwrap();
     assert_eq!(labels["org.testcontainers"], "true");
     assert_eq!(labels["org.testcontainers.lang"], "rust");
-    assert_eq!(labels["org.testcontainers.version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        labels["org.testcontainers.version"],
+        env!("CARGO_PKG_VERSION")
+    );
     assert_eq!(labels["org.testcontainers.session-id"].len(), 32);
     assert_eq!(labels["team"], "storage");
 }
@@ -68,7 +71,11 @@ async fn everything_created_carries_the_testcontainers_labels() {
 #[tokio::test]
 async fn exec_reports_exit_code_and_both_streams() {
     require_engine!();
-    let container = ContainerRequest::new(TOOLS).cmd(["sleep", "300"]).start().await.unwrap();
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sleep", "300"])
+        .start()
+        .await
+        .unwrap();
     let result = container
         .exec(["sh", "-c", "echo out; echo err >&2; exit 7"])
         .await
@@ -82,7 +89,10 @@ async fn exec_reports_exit_code_and_both_streams() {
     match missing {
         // Engines differ: some refuse to start the exec, others run it and report 126/127.
         Err(err) => assert_eq!(err.kind(), ErrorKind::Exec, "{err}"),
-        Ok(result) => assert!(result.exit_code == 126 || result.exit_code == 127, "{result:?}"),
+        Ok(result) => assert!(
+            result.exit_code == 126 || result.exit_code == 127,
+            "{result:?}"
+        ),
     }
 }
 
@@ -130,17 +140,32 @@ async fn files_go_in_before_start_and_in_and_out_after() {
         .await
         .unwrap();
 
-    container.copy_file_to(&host_file, "/tmp/in/greeting.txt").await.unwrap();
-    let shown = container.exec(["cat", "/tmp/in/greeting.txt"]).await.unwrap();
+    container
+        .copy_file_to(&host_file, "/tmp/in/greeting.txt")
+        .await
+        .unwrap();
+    let shown = container
+        .exec(["cat", "/tmp/in/greeting.txt"])
+        .await
+        .unwrap();
     assert_eq!(shown.stdout_text(), "hello from the host\n");
 
-    container.copy_bytes_to(b"abc".to_vec(), "/tmp/bytes").await.unwrap();
+    container
+        .copy_bytes_to(b"abc".to_vec(), "/tmp/bytes")
+        .await
+        .unwrap();
     container
         .exec(["sh", "-c", "echo made inside > /tmp/out.txt"])
         .await
         .unwrap();
-    assert_eq!(container.copy_file_from("/tmp/out.txt").await.unwrap(), b"made inside\n");
-    assert_eq!(container.copy_file_from("/tmp/bytes").await.unwrap(), b"abc");
+    assert_eq!(
+        container.copy_file_from("/tmp/out.txt").await.unwrap(),
+        b"made inside\n"
+    );
+    assert_eq!(
+        container.copy_file_from("/tmp/bytes").await.unwrap(),
+        b"abc"
+    );
 
     let err = container.copy_file_from("/no/such/file").await.unwrap_err();
     assert!(err.to_string().contains("/no/such/file"), "{err}");
@@ -152,12 +177,22 @@ async fn stop_start_pause_and_unpause() {
     let web = web().start().await.unwrap();
 
     web.pause().await.unwrap();
-    let state = raw().inspect_container(web.id(), None).await.unwrap().state.unwrap();
+    let state = raw()
+        .inspect_container(web.id(), None)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
     assert_eq!(state.paused, Some(true));
     web.unpause().await.unwrap();
 
     web.stop().await.unwrap();
-    let state = raw().inspect_container(web.id(), None).await.unwrap().state.unwrap();
+    let state = raw()
+        .inspect_container(web.id(), None)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
     assert_eq!(state.running, Some(false));
 
     // Started again, it waits for readiness anew and may be on a new host port.
@@ -169,7 +204,11 @@ async fn stop_start_pause_and_unpause() {
 #[tokio::test]
 async fn remove_reports_and_the_container_is_gone() {
     require_engine!();
-    let container = ContainerRequest::new(TOOLS).cmd(["sleep", "300"]).start().await.unwrap();
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sleep", "300"])
+        .start()
+        .await
+        .unwrap();
     let id = container.id().to_string();
     container.remove().await.unwrap();
     assert!(!container_exists(&id).await);
@@ -186,7 +225,12 @@ async fn drop_removes_the_container_and_its_anonymous_volumes() {
         .await
         .unwrap();
     let id = redis.id().to_string();
-    let mounts = raw().inspect_container(&id, None).await.unwrap().mounts.unwrap();
+    let mounts = raw()
+        .inspect_container(&id, None)
+        .await
+        .unwrap()
+        .mounts
+        .unwrap();
     let volume = mounts
         .iter()
         .find(|m| m.destination.as_deref() == Some("/data"))
@@ -196,9 +240,16 @@ async fn drop_removes_the_container_and_its_anonymous_volumes() {
 
     let began = std::time::Instant::now();
     drop(redis);
-    assert!(began.elapsed() < Duration::from_secs(10), "drop took {:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "drop took {:?}",
+        began.elapsed()
+    );
     assert!(!container_exists(&id).await);
-    assert!(!volume_exists(&volume).await, "anonymous volume {volume} was left behind");
+    assert!(
+        !volume_exists(&volume).await,
+        "anonymous volume {volume} was left behind"
+    );
 }
 
 #[tokio::test]
@@ -212,11 +263,19 @@ async fn mounts_named_volumes_and_tmpfs() {
         .start()
         .await
         .unwrap();
-    let mounts = writer.exec(["sh", "-c", "grep ' /scratch ' /proc/mounts"]).await.unwrap();
+    let mounts = writer
+        .exec(["sh", "-c", "grep ' /scratch ' /proc/mounts"])
+        .await
+        .unwrap();
     assert!(mounts.stdout_text().contains("tmpfs"), "{mounts:?}");
     // Wait for the command to have written the file.
     for _ in 0..50 {
-        if writer.exec(["test", "-f", "/keep/file"]).await.unwrap().success() {
+        if writer
+            .exec(["test", "-f", "/keep/file"])
+            .await
+            .unwrap()
+            .success()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -233,7 +292,13 @@ async fn mounts_named_volumes_and_tmpfs() {
     let read = reader.exec(["cat", "/keep/file"]).await.unwrap();
     assert_eq!(read.stdout_text(), "kept\n");
     reader.remove().await.unwrap();
-    raw().remove_volume(&volume, None::<bollard::query_parameters::RemoveVolumeOptions>).await.unwrap();
+    raw()
+        .remove_volume(
+            &volume,
+            None::<bollard::query_parameters::RemoveVolumeOptions>,
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -47,7 +47,10 @@ fn a_plain_tcp_engine_from_docker_host() {
         "discovery::child_uses_the_engine",
         &[("DOCKER_HOST", &format!("tcp://127.0.0.1:{port}"))],
     );
-    assert!(connections.load(Ordering::SeqCst) > 0, "the child did not go through the proxy");
+    assert!(
+        connections.load(Ordering::SeqCst) > 0,
+        "the child did not go through the proxy"
+    );
 }
 
 #[test]
@@ -64,7 +67,10 @@ fn a_tcp_engine_from_the_properties_file() {
         "discovery::child_uses_the_engine",
         &[("DOCKER_HOST", ""), ("HOME", home.path().to_str().unwrap())],
     );
-    assert!(connections.load(Ordering::SeqCst) > 0, "the child did not go through the proxy");
+    assert!(
+        connections.load(Ordering::SeqCst) > 0,
+        "the child did not go through the proxy"
+    );
 }
 
 #[tokio::test]
@@ -72,7 +78,11 @@ fn a_tcp_engine_from_the_properties_file() {
 async fn child_uses_the_engine() {
     assert_child();
     let container = ContainerRequest::new(TOOLS)
-        .cmd(["sh", "-c", "echo ready; exec busybox httpd -f -p 8080 -h /www"])
+        .cmd([
+            "sh",
+            "-c",
+            "echo ready; exec busybox httpd -f -p 8080 -h /www",
+        ])
         .exposed_port(8080)
         .wait_for(Wait::log("ready").and(Wait::port(8080)))
         .start()
@@ -104,6 +114,10 @@ fn the_host_override_names_the_host_of_published_ports() {
 #[ignore = "run in a child process by the_host_override_names_the_host_of_published_ports"]
 async fn child_host_override() {
     assert_child();
-    let container = ContainerRequest::new(TOOLS).cmd(["sleep", "300"]).start().await.unwrap();
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sleep", "300"])
+        .start()
+        .await
+        .unwrap();
     assert_eq!(container.host(), "localhost");
 }

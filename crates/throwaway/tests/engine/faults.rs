@@ -10,11 +10,12 @@ use crate::support::{assert_child, raw, run_child, TOOLS};
 /// Containers carrying `label=value`, running or not.
 async fn containers_labelled(label: &str, value: &str) -> usize {
     use bollard::query_parameters::ListContainersOptionsBuilder;
-    let filters = std::collections::HashMap::from([(
-        "label".to_string(),
-        vec![format!("{label}={value}")],
-    )]);
-    let options = ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
+    let filters =
+        std::collections::HashMap::from([("label".to_string(), vec![format!("{label}={value}")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
     raw().list_containers(Some(options)).await.unwrap().len()
 }
 
@@ -36,7 +37,11 @@ async fn child_engine_down() {
     assert_child();
     let began = Instant::now();
     let err = ContainerRequest::new(TOOLS).start().await.unwrap_err();
-    assert!(began.elapsed() < Duration::from_secs(1), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        began.elapsed()
+    );
     assert_eq!(err.kind(), ErrorKind::EngineUnavailable, "{err}");
     let message = err.to_string();
     assert!(message.contains("/nonexistent.sock"), "{message}");
@@ -71,11 +76,18 @@ async fn an_image_that_cannot_be_pulled_is_reported_quickly() {
         .start()
         .await
         .unwrap_err();
-    assert!(began.elapsed() < Duration::from_secs(10), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        began.elapsed()
+    );
     assert_eq!(err.kind(), ErrorKind::ImageUnavailable, "{err}");
     let message = err.to_string();
     assert!(message.contains("throwaway-test/absent:never"), "{message}");
-    assert!(message.contains("TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX"), "{message}");
+    assert!(
+        message.contains("TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX"),
+        "{message}"
+    );
     assert!(message.contains("docker build"), "{message}");
 }
 
@@ -97,20 +109,32 @@ async fn a_container_that_exits_during_startup_fails_fast_with_code_and_logs() {
     let tag = unique();
     let began = Instant::now();
     let err = ContainerRequest::new(TOOLS)
-        .cmd(["sh", "-c", "echo loading config; echo 'fatal: bad config' >&2; exit 3"])
+        .cmd([
+            "sh",
+            "-c",
+            "echo loading config; echo 'fatal: bad config' >&2; exit 3",
+        ])
         .label("throwaway-test", &tag)
         .wait_for(Wait::log("never printed"))
         .start()
         .await
         .unwrap_err();
     // The process exits at once; the error must not wait for the 60 s startup timeout.
-    assert!(began.elapsed() < Duration::from_secs(3), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
     assert_eq!(err.kind(), ErrorKind::ContainerExited, "{err}");
     let message = err.to_string();
     assert!(message.contains("code 3"), "{message}");
     assert!(message.contains("fatal: bad config"), "{message}");
     assert!(message.contains("never printed"), "{message}");
-    assert_eq!(containers_labelled("throwaway-test", &tag).await, 0, "left behind");
+    assert_eq!(
+        containers_labelled("throwaway-test", &tag).await,
+        0,
+        "left behind"
+    );
 }
 
 #[tokio::test]
@@ -125,10 +149,18 @@ async fn a_command_that_cannot_run_is_reported_with_the_engine_message() {
         .start()
         .await
         .unwrap_err();
-    assert!(began.elapsed() < Duration::from_secs(3), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
     assert_eq!(err.kind(), ErrorKind::ContainerExited, "{err}");
     assert!(err.to_string().contains("/no/such/server"), "{err}");
-    assert_eq!(containers_labelled("throwaway-test", &tag).await, 0, "left behind");
+    assert_eq!(
+        containers_labelled("throwaway-test", &tag).await,
+        0,
+        "left behind"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +176,11 @@ async fn a_timed_out_start_removes_its_container() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WaitTimeout, "{err}");
-    assert_eq!(containers_labelled("throwaway-test", &tag).await, 0, "left behind");
+    assert_eq!(
+        containers_labelled("throwaway-test", &tag).await,
+        0,
+        "left behind"
+    );
 }
 
 #[tokio::test]
@@ -158,11 +194,16 @@ async fn a_start_abandoned_by_its_caller_still_cleans_up() {
         .startup_timeout(Duration::from_secs(2))
         .start();
     // The caller gives up before the container could be ready.
-    assert!(tokio::time::timeout(Duration::from_millis(500), start).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(500), start)
+        .await
+        .is_err());
     // The start goes on in the background, times out, and removes what it created.
     let deadline = Instant::now() + Duration::from_secs(10);
     while containers_labelled("throwaway-test", &tag).await > 0 {
-        assert!(Instant::now() < deadline, "the abandoned container was not removed");
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned container was not removed"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -33,7 +33,10 @@ async fn one_container_reaches_another_by_alias() {
     assert!(!fetched.stdout.is_empty());
 
     let labels = raw()
-        .inspect_network(network.name(), None::<bollard::query_parameters::InspectNetworkOptions>)
+        .inspect_network(
+            network.name(),
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
         .await
         .unwrap()
         .labels
@@ -48,11 +51,20 @@ async fn a_dropped_network_is_removed() {
     let name = network.name().to_string();
     drop(network);
     let err = raw()
-        .inspect_network(&name, None::<bollard::query_parameters::InspectNetworkOptions>)
+        .inspect_network(
+            &name,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(err, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }),
+        matches!(
+            err,
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 404,
+                ..
+            }
+        ),
         "{err}"
     );
 }

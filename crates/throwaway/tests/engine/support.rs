@@ -34,7 +34,9 @@ pub fn engine_available() -> bool {
             panic!("CI is set but no Docker engine is reachable: {why}")
         }
         Err(why) => {
-            eprintln!("SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure");
+            eprintln!(
+                "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
+            );
             false
         }
     }
@@ -59,7 +61,9 @@ pub fn raw() -> bollard::Docker {
 pub async fn container_exists(id: &str) -> bool {
     match raw().inspect_container(id, None).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => false,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => false,
         Err(e) => panic!("inspecting {id}: {e}"),
     }
 }
@@ -68,7 +72,9 @@ pub async fn container_exists(id: &str) -> bool {
 pub async fn volume_exists(name: &str) -> bool {
     match raw().inspect_volume(name).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => false,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => false,
         Err(e) => panic!("inspecting volume {name}: {e}"),
     }
 }
@@ -80,7 +86,13 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut command = Command::new(exe);
     command
-        .args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("THROWAWAY_CHILD", "1");
     for (key, value) in env {
         if value.is_empty() {
@@ -111,7 +123,9 @@ pub fn assert_child() {
 /// A plain HTTP/1.0 GET over a TCP connection: the status code and the body.
 pub async fn http_get(host: &str, port: u16, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect((host, port)).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect((host, port))
+        .await
+        .expect("connect");
     stream
         .write_all(format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
         .await
@@ -123,6 +137,9 @@ pub async fn http_get(host: &str, port: u16, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }

@@ -20,7 +20,10 @@ async fn log_line_counted_to_the_nth_occurrence() {
         .start()
         .await
         .unwrap();
-    assert!(began.elapsed() >= Duration::from_secs(1), "ready after the first line");
+    assert!(
+        began.elapsed() >= Duration::from_secs(1),
+        "ready after the first line"
+    );
     let logs = container.logs().await.unwrap().stdout_text();
     assert_eq!(logs.matches("ready").count(), 2);
 }
@@ -48,8 +51,15 @@ async fn listening_port_ignores_the_proxy_until_the_server_listens() {
         .unwrap();
     // The engine's port proxy accepts connections from the start; ready must mean the
     // server itself listens.
-    assert!(began.elapsed() >= Duration::from_secs(2), "ready too early: {:?}", began.elapsed());
-    let listening = web.exec(["sh", "-c", "busybox netstat -ltn | grep -c :8080"]).await.unwrap();
+    assert!(
+        began.elapsed() >= Duration::from_secs(2),
+        "ready too early: {:?}",
+        began.elapsed()
+    );
+    let listening = web
+        .exec(["sh", "-c", "busybox netstat -ltn | grep -c :8080"])
+        .await
+        .unwrap();
     assert_eq!(listening.stdout_text().trim(), "1");
 }
 
@@ -123,7 +133,11 @@ async fn exec_command_until_it_succeeds() {
         .start()
         .await
         .unwrap();
-    assert!(container.exec(["test", "-f", "/tmp/ready"]).await.unwrap().success());
+    assert!(container
+        .exec(["test", "-f", "/tmp/ready"])
+        .await
+        .unwrap()
+        .success());
 }
 
 #[tokio::test]
@@ -133,8 +147,8 @@ async fn fixed_duration_and_all_of() {
     let _container = tools("echo up; exec busybox httpd -f -p 8080 -h /www")
         .exposed_port(8080)
         .wait_for(Wait::all([
-            Wait::log("up").into(),
-            Wait::port(8080).into(),
+            Wait::log("up"),
+            Wait::port(8080),
             Wait::duration(Duration::from_millis(700)),
         ]))
         .start()
@@ -158,5 +172,9 @@ async fn timeout_names_the_strategy_and_shows_the_last_lines() {
     assert!(message.contains("never printed"), "{message}");
     assert!(message.contains("still warming up"), "{message}");
     assert!(message.contains(TOOLS), "{message}");
-    assert!(began.elapsed() < Duration::from_secs(8), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        began.elapsed()
+    );
 }

@@ -1,7 +1,7 @@
 //! Disposable Docker containers for Rust tests: ask for an image, get a ready service on a
 //! random local port, and have it removed afterwards.
 //!
-//! ```no_run
+//! ```
 //! use throwaway::{ContainerRequest, Wait};
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -62,7 +62,12 @@ pub use container::{
 pub use engine::{engine_info, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
-pub use wait::Wait;
+pub use wait::{HttpWait, Wait};
+
+// The README's examples are compiled and run as doc tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The engine API's own types, for [`ContainerRequest::with_create_body`]. They come from
 /// the `bollard` crate and follow its version.

@@ -44,7 +44,7 @@ const DOCKER_HUB_REGISTRIES: &[&str] = &[
 /// engine lists images and how users recognise them in messages.
 ///
 /// ```
-/// use throwaway::image::ImageRef;
+/// use throwaway::ImageRef;
 ///
 /// let image: ImageRef = "ghcr.io/acme/api:1.4".parse()?;
 /// assert_eq!(image.registry(), Some("ghcr.io"));

@@ -54,7 +54,7 @@ const TAIL_TIMEOUT: Duration = Duration::from_secs(2);
 ///
 /// ```
 /// use std::time::Duration;
-/// use throwaway::wait::Wait;
+/// use throwaway::Wait;
 ///
 /// // PostgreSQL prints the line twice on a fresh data directory: the first comes from the
 /// // temporary server that runs the init scripts.

@@ -207,3 +207,66 @@ async fn a_start_abandoned_by_its_caller_still_cleans_up() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[test]
+fn the_registry_prefix_is_applied_to_docker_hub_images() {
+    require_engine!();
+    // Stand in for a mirror: the tools image under the mirror's name.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mirrored = "mirror.throwaway.test/throwaway-test/tools";
+    runtime.block_on(async {
+        let options = bollard::query_parameters::TagImageOptionsBuilder::new()
+            .repo(mirrored)
+            .tag("1")
+            .build();
+        raw().tag_image(TOOLS, Some(options)).await.unwrap();
+    });
+    let outcome = std::panic::catch_unwind(|| {
+        run_child(
+            "faults::child_registry_prefix",
+            &[(
+                "TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX",
+                "mirror.throwaway.test/",
+            )],
+        )
+    });
+    runtime.block_on(async {
+        raw()
+            .remove_image(
+                &format!("{mirrored}:1"),
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
+            .await
+            .unwrap();
+    });
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by the_registry_prefix_is_applied_to_docker_hub_images"]
+async fn child_registry_prefix() {
+    assert_child();
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sleep", "300"])
+        .pull_policy(PullPolicy::Never)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        container.image(),
+        "mirror.throwaway.test/throwaway-test/tools:1"
+    );
+    // An image that is not on the mirror is reported under the mirror's name.
+    let err = ContainerRequest::new("throwaway-test/absent:never")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("mirror.throwaway.test/throwaway-test/absent:never"),
+        "{err}"
+    );
+}

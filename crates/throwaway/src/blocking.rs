@@ -34,7 +34,7 @@ use crate::error::Result;
 /// # Panics
 /// When called from inside an async runtime, where blocking would stall it: use the async
 /// API there.
-fn block_on<F: Future>(fut: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     if tokio::runtime::Handle::try_current().is_ok() {
         panic!(
             "throwaway::blocking was called from async code; await the async API instead \

@@ -44,12 +44,15 @@
 //! | `blocking` | yes | [`blocking`]: the synchronous facade |
 //! | `tls` | yes | engines behind TLS (`DOCKER_TLS_VERIFY`), through rustls |
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+// One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
+#![deny(unsafe_code)]
 
 mod container;
 mod engine;
 mod error;
 mod image;
+mod lifecycle;
+mod modules;
 mod wait;
 
 #[cfg(feature = "blocking")]
@@ -62,6 +65,7 @@ pub use container::{
 pub use engine::{engine_info, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
+pub use lifecycle::{Shared, Start};
 pub use wait::{HttpWait, Wait};
 
 // The README's examples are compiled and run as doc tests.

@@ -16,4 +16,5 @@ pub use mount::Mount;
 pub use network::Network;
 pub use port::{ContainerPort, Protocol};
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub(crate) use started::remove as remove_by_id;
 pub use started::Container;

@@ -294,6 +294,11 @@ impl Container {
     pub(crate) fn describe(&self) -> String {
         self.inner.describe()
     }
+
+    /// The engine client the container was created with.
+    pub(crate) fn docker(&self) -> &Docker {
+        &self.inner.docker
+    }
 }
 
 impl Inner {

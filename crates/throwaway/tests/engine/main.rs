@@ -14,4 +14,5 @@ mod containers;
 mod discovery;
 mod faults;
 mod networks;
+mod shared;
 mod waits;

@@ -1,0 +1,126 @@
+//! One container for every test of a process: the session-scoped fixture of pytest, as a
+//! `static`.
+
+use std::fmt;
+use std::future::Future;
+
+use tokio::sync::OnceCell;
+
+use super::exit;
+use crate::container::{Container, ContainerRequest};
+use crate::engine::runtime::on_engine;
+use crate::error::Result;
+
+/// Something that starts into a running service: a [`ContainerRequest`] or a module's
+/// builder (such as `Redis` or `Postgres`).
+///
+/// [`Shared`] uses it to start its value on first use.
+pub trait Start: Send + 'static {
+    /// What starting gives: a [`Container`] or a module's started service.
+    type Started: AsRef<Container> + Send + Sync + 'static;
+
+    /// Starts the service and waits until it is ready.
+    fn start(self) -> impl Future<Output = Result<Self::Started>> + Send;
+}
+
+impl Start for ContainerRequest {
+    type Started = Container;
+
+    fn start(self) -> impl Future<Output = Result<Container>> + Send {
+        ContainerRequest::start(self)
+    }
+}
+
+impl AsRef<Container> for Container {
+    fn as_ref(&self) -> &Container {
+        self
+    }
+}
+
+/// A container started once, on first use, and shared by every test of the process.
+///
+/// ```no_run
+/// use throwaway::{ContainerRequest, Shared, Wait};
+///
+/// static REDIS: Shared<ContainerRequest> = Shared::new(|| {
+///     ContainerRequest::new("redis:7.0")
+///         .exposed_port(6379)
+///         .wait_for(Wait::log("Ready to accept connections"))
+/// });
+///
+/// #[tokio::test]
+/// async fn first() -> throwaway::Result<()> {
+///     let redis = REDIS.get().await?; // starts it, or waits for the test that does
+///     let port = redis.host_port(6379)?;
+///     # let _ = port;
+///     Ok(())
+/// }
+/// ```
+///
+/// - Tests that ask at the same moment share one start; a failed start is not remembered,
+///   so the next test tries again.
+/// - Works from async tests (`get`) and plain ones (`get_blocking`), whatever runtime each
+///   test uses: the container is driven by the library's own runtime.
+/// - Statics are never dropped, so the container is removed when the process exits
+///   normally (an exit hook). A process killed outright (SIGKILL, an abort) cannot run it:
+///   until a reaper is in place, such a container stays until removed by hand
+///   (`docker rm -f $(docker ps -aq --filter label=org.testcontainers.lang=rust)`).
+/// - Under `cargo nextest`, each test is its own process, so each gets its own container.
+pub struct Shared<R: Start> {
+    make: fn() -> R,
+    cell: OnceCell<R::Started>,
+}
+
+impl<R: Start> Shared<R> {
+    /// A shared container that `make` describes; nothing starts until the first `get`.
+    pub const fn new(make: fn() -> R) -> Self {
+        Shared {
+            make,
+            cell: OnceCell::const_new(),
+        }
+    }
+
+    /// The started service, starting it on first use.
+    ///
+    /// # Errors
+    /// Whatever starting returned; the next call tries again.
+    pub async fn get(&'static self) -> Result<&'static R::Started> {
+        self.cell
+            .get_or_try_init(|| {
+                let make = self.make;
+                on_engine(async move {
+                    let started = make().start().await?;
+                    exit::remove_at_exit(started.as_ref());
+                    Ok(started)
+                })
+            })
+            .await
+    }
+
+    /// The started service if a test already started it.
+    pub fn get_if_started(&self) -> Option<&R::Started> {
+        self.cell.get()
+    }
+
+    /// The started service, from a plain (non-async) test.
+    ///
+    /// # Errors
+    /// As [`get`](Shared::get).
+    ///
+    /// # Panics
+    /// When called from async code: use `get().await` there.
+    #[cfg(feature = "blocking")]
+    pub fn get_blocking(&'static self) -> Result<&'static R::Started> {
+        crate::blocking::block_on(self.get())
+    }
+}
+
+impl<R: Start> fmt::Debug for Shared<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.cell.get() {
+            Some(started) => format!("started: {:?}", started.as_ref()),
+            None => "not started".to_string(),
+        };
+        f.debug_struct("Shared").field("state", &state).finish()
+    }
+}

@@ -66,6 +66,10 @@ pub use engine::{engine_info, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::{Shared, Start};
+#[cfg(feature = "postgres")]
+pub use modules::postgres;
+#[cfg(feature = "redis")]
+pub use modules::redis;
 pub use wait::{HttpWait, Wait};
 
 // The README's examples are compiled and run as doc tests.

@@ -1,3 +1,8 @@
 //! Ready-made services (DESIGN.md layer 5), one file per service, each behind a cargo
 //! feature. A module owns its image's contract: port, environment, command, readiness, and
 //! helpers such as `connection_url()`.
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;

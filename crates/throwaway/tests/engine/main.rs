@@ -14,5 +14,9 @@ mod containers;
 mod discovery;
 mod faults;
 mod networks;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 mod shared;
 mod waits;

@@ -459,7 +459,7 @@ fn parse_authority(rest: &str) -> std::result::Result<(String, Option<u16>), Str
 }
 
 /// The docker CLI's configuration directory: `DOCKER_CONFIG`, else `~/.docker`.
-fn docker_config_dir(env: &dyn Environment) -> Option<PathBuf> {
+pub(crate) fn docker_config_dir(env: &dyn Environment) -> Option<PathBuf> {
     match env.var("DOCKER_CONFIG").filter(|v| !v.trim().is_empty()) {
         Some(dir) => Some(PathBuf::from(dir.trim())),
         None => env.home_dir().map(|home| home.join(".docker")),

@@ -1,5 +1,6 @@
 //! Image references and pulling (DESIGN.md layer 2).
 
+mod auth;
 mod pull;
 mod reference;
 

@@ -3,9 +3,12 @@
 use bollard::query_parameters::CreateImageOptionsBuilder;
 use futures_util::StreamExt;
 
+use super::auth::{credentials_for, ProgramHelpers};
 use super::ImageRef;
+use crate::engine::environment::RealEnvironment;
 use crate::engine::Engine;
 use crate::error::{engine_detail, engine_status, Error, ErrorKind, Result};
+use bollard::auth::DockerCredentials;
 
 /// When to pull an image before creating a container from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -54,15 +57,28 @@ pub(crate) async fn ensure_image(
             ));
         }
     }
-    pull(engine, &reference).await
+    let lookup = image.clone();
+    // Credential helpers are programs: ask them off the async threads.
+    let credentials = tokio::task::spawn_blocking(move || {
+        credentials_for(&RealEnvironment, &ProgramHelpers, &lookup)
+    })
+    .await
+    .unwrap_or(None);
+    pull(engine, &reference, credentials).await
 }
 
-async fn pull(engine: &Engine, reference: &str) -> Result<()> {
+async fn pull(
+    engine: &Engine,
+    reference: &str,
+    credentials: Option<DockerCredentials>,
+) -> Result<()> {
     tracing::info!(image = %reference, "pulling image");
     let options = CreateImageOptionsBuilder::new()
         .from_image(reference)
         .build();
-    let mut progress = engine.docker().create_image(Some(options), None, None);
+    let mut progress = engine
+        .docker()
+        .create_image(Some(options), None, credentials);
     while let Some(item) = progress.next().await {
         match item {
             Ok(info) => {

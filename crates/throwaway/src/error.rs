@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Engine,
     /// A local I/O failure (reading a file to copy in, building an archive, …).
     Io,
+    /// A module's service (Redis, PostgreSQL, …) could not be reached by its client, or
+    /// refused a command the module sent it.
+    Service,
 }
 
 /// The error returned by every fallible operation of this crate.
@@ -45,6 +48,8 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     source: Option<Source>,
+    /// The engine's HTTP status, for errors from an engine call.
+    status: Option<u16>,
 }
 
 impl Error {
@@ -54,6 +59,7 @@ impl Error {
             kind,
             message: message.into(),
             source: None,
+            status: None,
         }
     }
 
@@ -66,7 +72,15 @@ impl Error {
     /// An engine call failed: `what` says which call and for which object.
     pub(crate) fn engine(what: impl fmt::Display, err: bollard::errors::Error) -> Self {
         let detail = engine_detail(&err);
-        Error::new(ErrorKind::Engine, format!("{what}: {detail}")).with_source(err)
+        let status = engine_status(&err);
+        let mut error = Error::new(ErrorKind::Engine, format!("{what}: {detail}")).with_source(err);
+        error.status = status;
+        error
+    }
+
+    /// The engine's HTTP status, if this error is the engine's answer to a call.
+    pub(crate) fn engine_status(&self) -> Option<u16> {
+        self.status
     }
 
     /// The category of the error.

@@ -65,7 +65,7 @@ pub use container::{
 pub use engine::{engine_info, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
-pub use lifecycle::{Shared, Start};
+pub use lifecycle::{Shared, Start, DEFAULT_REAPER_IMAGE};
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "redis")]

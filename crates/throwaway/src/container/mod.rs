@@ -2,6 +2,7 @@
 
 mod copy;
 mod exec;
+mod identity;
 mod logs;
 mod mount;
 mod network;
@@ -16,5 +17,6 @@ pub use mount::Mount;
 pub use network::Network;
 pub use port::{ContainerPort, Protocol};
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
-pub(crate) use started::remove as remove_by_id;
+pub(crate) use identity::in_shared_scope;
+pub(crate) use started::{pick_binding, remove as remove_by_id};
 pub use started::Container;

@@ -60,6 +60,10 @@ pub struct ContainerRequest {
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
     pub(crate) pull_policy: PullPolicy,
+    /// Set for the reaper's own container: no session label (the reaper must not remove
+    /// itself mid-way), and no reaper guarding it.
+    pub(crate) is_reaper: bool,
+    pub(crate) reuse: bool,
     modifiers: Vec<Modifier>,
 }
 
@@ -98,6 +102,8 @@ impl ContainerRequest {
             wait: Wait::none(),
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             pull_policy: PullPolicy::default(),
+            is_reaper: false,
+            reuse: false,
             modifiers: Vec::new(),
         }
     }
@@ -284,6 +290,21 @@ impl ContainerRequest {
         self
     }
 
+    /// Asks to reuse a container across test runs (Testcontainers' reuse), when the user has
+    /// enabled reuse with `TESTCONTAINERS_REUSE_ENABLE=true` or `testcontainers.reuse.enable=true`
+    /// in `~/.testcontainers.properties`; otherwise this does nothing.
+    ///
+    /// A reused container is found by a hash of the whole request (image, environment,
+    /// command, ports, files copied in, …), so any change to the request gets a new one. It
+    /// is never removed by the library, not by `Drop`, not by the reaper; a stopped one is
+    /// started again. Remove them by hand when done:
+    /// `docker rm -f $(docker ps -aq --filter label=org.testcontainers.reuse=true)`.
+    /// A request with a fixed [`name`](ContainerRequest::name) is never reused.
+    pub fn reuse(mut self, reuse: bool) -> Self {
+        self.reuse = reuse;
+        self
+    }
+
     /// The escape hatch: edit the raw create-container body just before it is sent, for
     /// settings this builder does not cover. The types are bollard's
     /// ([`crate::raw`]) and follow its version.
@@ -292,6 +313,12 @@ impl ContainerRequest {
         modify: impl Fn(&mut ContainerCreateBody) + Send + Sync + 'static,
     ) -> Self {
         self.modifiers.push(Arc::new(modify));
+        self
+    }
+
+    /// Marks the request as the reaper's own container.
+    pub(crate) fn as_reaper(mut self) -> Self {
+        self.is_reaper = true;
         self
     }
 

@@ -6,10 +6,12 @@ use bollard::models::{EndpointSettings, NetworkConnectRequest};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use super::request::ContainerRequest;
-use super::started::{upload, Container};
+use super::started::{upload_archive, Container};
+use super::{copy, identity};
 use crate::engine::{labels, runtime::on_engine, Engine};
-use crate::error::{engine_detail, Error, ErrorKind, Result};
+use crate::error::{engine_detail, engine_status, Error, ErrorKind, Result};
 use crate::image::{ensure_image, pullable, ImageRef};
+use crate::lifecycle::reaper;
 use crate::wait::wait_until_ready;
 
 impl ContainerRequest {
@@ -32,6 +34,14 @@ impl ContainerRequest {
         let image = ImageRef::parse(&self.image)?;
         self.validate()?;
         on_engine(start(self, image)).await
+    }
+
+    /// Starts without a reaper guarding the container: for the reaper's own container.
+    pub(crate) async fn start_unguarded(self) -> Result<Container> {
+        let image = ImageRef::parse(&self.image)?;
+        self.validate()?;
+        let engine = Engine::get().await?;
+        create_and_start(engine, self, image).await
     }
 
     fn validate(&self) -> Result<()> {
@@ -59,8 +69,24 @@ impl ContainerRequest {
 }
 
 async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> {
-    let began = Instant::now();
     let engine = Engine::get().await?;
+    // The reaper starts alongside the first container rather than before it; either way the
+    // container is guarded by the time the caller gets it.
+    let (guarded, container) = tokio::join!(
+        reaper::guard_when_ready(engine),
+        create_and_start(engine, request, image)
+    );
+    let container = container?;
+    guarded?;
+    Ok(container)
+}
+
+async fn create_and_start(
+    engine: &'static Engine,
+    request: ContainerRequest,
+    image: ImageRef,
+) -> Result<Container> {
+    let began = Instant::now();
     let image = match engine.settings().hub_image_name_prefix() {
         Some(prefix) => image.with_registry_prefix(&prefix)?,
         None => image,
@@ -69,33 +95,47 @@ async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> 
     let reference = pullable(&image);
 
     let publish_on = engine.is_local().then_some("127.0.0.1");
-    let body = request.create_body(
-        &reference,
-        labels::standard(engine.session_id()),
-        publish_on,
-    );
-    let options = request
-        .name
-        .as_deref()
+    let mut labels = labels::standard(engine.session_id());
+    if request.is_reaper {
+        labels.remove(labels::SESSION_ID);
+    }
+    let mut body = request.create_body(&reference, labels, publish_on);
+    let archives = request
+        .copies
+        .iter()
+        .map(|(path, source)| copy::archive(path, source))
+        .collect::<Result<Vec<_>>>()?;
+    let identity = identity::decide(
+        engine,
+        request.reuse,
+        request.is_reaper,
+        request.name.as_deref(),
+        &mut body,
+        &archives,
+    )?;
+    let options = identity
+        .name()
         .map(|name| CreateContainerOptionsBuilder::new().name(name).build());
     let docker = engine.docker();
-    let created = docker
-        .create_container(options, body)
-        .await
-        .map_err(|e| Error::engine(format!("creating a container from {reference}"), e))?;
+    let created = match docker.create_container(options, body).await {
+        Ok(created) => created,
+        // Another process (or an earlier run) made it: use that one.
+        Err(err) if engine_status(&err) == Some(409) && identity.is_kept() => {
+            let name = identity.name().unwrap_or_default();
+            return attach(engine, &request, name, &reference).await;
+        }
+        Err(err) => {
+            return Err(Error::engine(
+                format!("creating a container from {reference}"),
+                err,
+            ))
+        }
+    };
     for warning in &created.warnings {
         tracing::warn!(image = %reference, "{warning}");
     }
     // From here on the container exists: any early return drops it, which removes it.
-    let container = Container::new(
-        created.id.clone(),
-        reference.clone(),
-        engine.host().to_string(),
-        request.exposed_ports.clone(),
-        request.wait.clone(),
-        request.startup_timeout,
-        docker.clone(),
-    );
+    let container = handle(engine, &request, created.id.clone(), &reference);
     let who = container.describe();
 
     for extra in request.networks.iter().skip(1) {
@@ -111,8 +151,8 @@ async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> 
             .await
             .map_err(|e| Error::engine(format!("connecting {who} to network {}", extra.name), e))?;
     }
-    for (path, source) in &request.copies {
-        upload(docker, &created.id, &who, path, source).await?;
+    for ((path, _), archive) in request.copies.iter().zip(archives) {
+        upload_archive(docker, &created.id, &who, path, archive).await?;
     }
 
     if let Err(err) = docker.start_container(&created.id, None).await {
@@ -128,6 +168,73 @@ async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> 
         ports = ?container.ports(),
         "ready"
     );
+    Ok(if identity.is_kept() {
+        container.kept()
+    } else {
+        container
+    })
+}
+
+/// A handle on container `id` made from `request`.
+fn handle(engine: &Engine, request: &ContainerRequest, id: String, reference: &str) -> Container {
+    Container::new(
+        id,
+        reference.to_string(),
+        engine.host().to_string(),
+        request.exposed_ports.clone(),
+        request.wait.clone(),
+        request.startup_timeout,
+        engine.docker().clone(),
+    )
+}
+
+/// Uses the existing container `name` (shared by the session's processes, or reused from an
+/// earlier run): waits until it runs, starting it if it was stopped, then until it is ready.
+/// The handle never removes it.
+async fn attach(
+    engine: &Engine,
+    request: &ContainerRequest,
+    name: &str,
+    reference: &str,
+) -> Result<Container> {
+    let docker = engine.docker();
+    let deadline = Instant::now() + request.startup_timeout;
+    let id = loop {
+        let inspected = docker
+            .inspect_container(name, None)
+            .await
+            .map_err(|e| Error::engine(format!("inspecting the existing container {name}"), e))?;
+        let id = inspected.id.unwrap_or_else(|| name.to_string());
+        let state = inspected.state.unwrap_or_default();
+        use bollard::models::ContainerStateStatusEnum as Status;
+        match state.status {
+            Some(Status::RUNNING) => break id,
+            // A stopped one (a reused container after a reboot, say) is started again.
+            Some(Status::EXITED) => match docker.start_container(&id, None).await {
+                Ok(()) => {}
+                Err(err) if engine_status(&err) == Some(304) => {}
+                Err(err) => {
+                    return Err(Error::engine(format!("starting the existing container {name}"), err))
+                }
+            },
+            // Just created by another process, which is still copying files in: give it time.
+            _ => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::new(
+                ErrorKind::WaitTimeout,
+                format!(
+                    "the existing container {name} ({reference}) did not start running within {} s",
+                    request.startup_timeout.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let container = handle(engine, request, id, reference).kept();
+    container.inner().read_ports().await?;
+    wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
+    tracing::info!(container = %container.describe(), "attached to an existing container");
     Ok(container)
 }
 

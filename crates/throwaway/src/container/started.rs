@@ -295,6 +295,23 @@ impl Container {
         self.inner.describe()
     }
 
+    /// Lets the container outlive this handle: `Drop` leaves it alone.
+    pub(crate) fn forget(mut self) {
+        self.removed = true;
+    }
+
+    /// The same handle, but one that never removes the container: it is shared with other
+    /// processes or kept for later runs.
+    pub(crate) fn kept(mut self) -> Self {
+        self.removed = true;
+        self
+    }
+
+    /// Whether dropping this handle leaves the container in place.
+    pub(crate) fn is_kept(&self) -> bool {
+        self.removed
+    }
+
     /// The engine client the container was created with.
     pub(crate) fn docker(&self) -> &Docker {
         &self.inner.docker
@@ -395,6 +412,17 @@ pub(crate) async fn upload(
     source: &CopySource,
 ) -> Result<()> {
     let archive = copy::archive(container_path, source)?;
+    upload_archive(docker, id, who, container_path, archive).await
+}
+
+/// Uploads a tar `archive` (made by [`copy::archive`] for `container_path`) into `id`.
+pub(crate) async fn upload_archive(
+    docker: &Docker,
+    id: &str,
+    who: &str,
+    container_path: &str,
+    archive: Vec<u8>,
+) -> Result<()> {
     let options = UploadToContainerOptionsBuilder::new().path("/").build();
     docker
         .upload_to_container(id, Some(options), bollard::body_full(archive.into()))

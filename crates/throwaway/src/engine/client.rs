@@ -6,7 +6,8 @@ use bollard::Docker;
 use tokio::sync::OnceCell;
 
 use super::discovery::{discover, Discovery, Endpoint};
-use super::environment::RealEnvironment;
+use super::environment::{Environment, RealEnvironment};
+use sha2::{Digest, Sha256};
 use super::properties::Settings;
 use super::runtime::on_engine;
 use crate::error::{engine_detail, Error, ErrorKind, Result};
@@ -24,6 +25,8 @@ pub(crate) struct Engine {
     discovery: Discovery,
     settings: Settings,
     session_id: String,
+    /// Whether the session spans several processes (a nextest run, a named session).
+    session_spans_processes: bool,
 }
 
 impl Engine {
@@ -64,7 +67,8 @@ impl Engine {
             docker,
             discovery,
             settings,
-            session_id: new_session_id(),
+            session_id: session_id(&env),
+            session_spans_processes: session_key(&env).is_some(),
         })
     }
 
@@ -76,6 +80,14 @@ impl Engine {
     /// Where the endpoint came from.
     pub(crate) fn source(&self) -> &str {
         &self.discovery.source
+    }
+
+    /// The engine's socket on this machine, for the reaper to mount; `None` for TCP.
+    pub(crate) fn socket_path(&self) -> Option<String> {
+        match &self.discovery.endpoint {
+            Endpoint::Unix(path) => Some(path.to_string_lossy().into_owned()),
+            _ => None,
+        }
     }
 
     /// The bollard client (cheap to clone).
@@ -96,6 +108,12 @@ impl Engine {
     /// Settings from the environment and `~/.testcontainers.properties`.
     pub(crate) fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether the session spans several processes, so that shared containers are shared
+    /// across them.
+    pub(crate) fn session_spans_processes(&self) -> bool {
+        self.session_spans_processes
     }
 
     /// The id shared by everything this process creates, for the reaper's label filter.
@@ -183,7 +201,50 @@ fn unavailable(discovery: &Discovery, why: &str) -> Error {
     )
 }
 
-/// A random id for this process's session: 32 hex digits.
-fn new_session_id() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+/// The session this process belongs to, as 32 hex digits.
+///
+/// A session is what one reaper guards and what cross-process sharing spans: one
+/// `cargo nextest` run (`NEXTEST_RUN_ID`, the same in every test process of the run), or a
+/// session the user names (`THROWAWAY_SESSION`), or else this process alone.
+fn session_id(env: &dyn Environment) -> String {
+    match session_key(env) {
+        Some(key) => {
+            let digest = Sha256::digest(key.as_bytes());
+            digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        }
+        None => format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+    }
+}
+
+/// What names a session that spans processes, if this process is part of one.
+fn session_key(env: &dyn Environment) -> Option<String> {
+    env
+        .var("THROWAWAY_SESSION")
+        .filter(|v| !v.trim().is_empty())
+        .map(|name| format!("named:{name}"))
+        .or_else(|| {
+            env.var("NEXTEST_RUN_ID")
+                .filter(|v| !v.trim().is_empty())
+                .map(|run| format!("nextest:{run}"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::environment::FakeEnvironment;
+
+    #[test]
+    fn one_session_per_nextest_run_or_name_else_per_process() {
+        let run = FakeEnvironment::new().var("NEXTEST_RUN_ID", "0b9d-run");
+        assert_eq!(session_id(&run), session_id(&run));
+        assert_eq!(session_id(&run).len(), 32);
+        let named = FakeEnvironment::new()
+            .var("NEXTEST_RUN_ID", "0b9d-run")
+            .var("THROWAWAY_SESSION", "suite");
+        assert_ne!(session_id(&named), session_id(&run), "a name wins over the run");
+        let alone = FakeEnvironment::new();
+        assert_ne!(session_id(&alone), session_id(&alone));
+        assert!(session_id(&alone).bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 }

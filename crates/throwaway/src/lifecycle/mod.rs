@@ -2,6 +2,8 @@
 //! their removal when the process exits.
 
 mod exit;
+pub(crate) mod reaper;
 mod shared;
 
+pub use reaper::DEFAULT_REAPER_IMAGE;
 pub use shared::{Shared, Start};

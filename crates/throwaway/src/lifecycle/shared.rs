@@ -7,7 +7,7 @@ use std::future::Future;
 use tokio::sync::OnceCell;
 
 use super::exit;
-use crate::container::{Container, ContainerRequest};
+use crate::container::{in_shared_scope, Container, ContainerRequest};
 use crate::engine::runtime::on_engine;
 use crate::error::Result;
 
@@ -62,10 +62,12 @@ impl AsRef<Container> for Container {
 /// - Works from async tests (`get`) and plain ones (`get_blocking`), whatever runtime each
 ///   test uses: the container is driven by the library's own runtime.
 /// - Statics are never dropped, so the container is removed when the process exits
-///   normally (an exit hook). A process killed outright (SIGKILL, an abort) cannot run it:
-///   until a reaper is in place, such a container stays until removed by hand
-///   (`docker rm -f $(docker ps -aq --filter label=org.testcontainers.lang=rust)`).
-/// - Under `cargo nextest`, each test is its own process, so each gets its own container.
+///   normally (an exit hook), or by the reaper when it is killed.
+/// - Across processes: under `cargo nextest run` each test is its own process, and all the
+///   processes of the run (`NEXTEST_RUN_ID`, or a session named with `THROWAWAY_SESSION`)
+///   share one container. The first process creates it under a name derived from the
+///   request; the others find it by that name. The reaper removes it once the last process
+///   of the run has ended. With the reaper disabled, each process has its own.
 pub struct Shared<R: Start> {
     make: fn() -> R,
     cell: OnceCell<R::Started>,
@@ -89,8 +91,12 @@ impl<R: Start> Shared<R> {
             .get_or_try_init(|| {
                 let make = self.make;
                 on_engine(async move {
-                    let started = make().start().await?;
-                    exit::remove_at_exit(started.as_ref());
+                    let started = in_shared_scope(make().start()).await?;
+                    // A container shared with other processes is theirs too: the reaper
+                    // removes it once the whole session has ended.
+                    if !started.as_ref().is_kept() {
+                        exit::remove_at_exit(started.as_ref());
+                    }
                     Ok(started)
                 })
             })

@@ -1,0 +1,233 @@
+//! The reaper: a Ryuk-compatible container that removes this session's containers, networks
+//! and volumes once every test process of the session has gone, however it ended.
+//!
+//! The protocol: the reaper listens on port 8080; a client keeps one TCP connection open for
+//! as long as its process lives and sends a filter line,
+//! `label=org.testcontainers.session-id=<id>\n`, which the reaper acknowledges with `ACK\n`.
+//! When the last connection has closed and none came back within the reaper's reconnection
+//! timeout (10 s by default), it removes everything matching the filters and exits.
+//!
+//! The connection lives on the library's runtime, so it closes exactly when the process ends:
+//! normally, on a panic, on SIGINT or on SIGKILL alike. If the reaper itself goes away
+//! mid-run, the connection breaks; the library notices and starts (or finds) another one.
+//!
+//! All processes of a session share one reaper: its container name is derived from the
+//! session id, so the processes of one `cargo nextest` run find the same reaper instead of
+//! racing to create their own.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::OnceCell;
+
+use crate::container::{Container, ContainerRequest, Mount};
+use crate::engine::{labels, Engine};
+use crate::error::{Error, ErrorKind, Result};
+use crate::wait::Wait;
+
+/// The reaper image used unless `TESTCONTAINERS_RYUK_CONTAINER_IMAGE` names another.
+pub const DEFAULT_REAPER_IMAGE: &str = "testcontainers/ryuk:0.14.0";
+
+/// The port the reaper listens on inside its container.
+const REAPER_PORT: u16 = 8080;
+
+/// Labels the reaper container; Testcontainers tooling uses it to tell reapers apart.
+const REAPER_LABEL: &str = "org.testcontainers.ryuk";
+
+/// How long to wait for the reaper to acknowledge the filter.
+const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+static GUARD: OnceCell<()> = OnceCell::const_new();
+
+/// TEMPORARY while the reaper image is being built: guard only when asked to.
+pub(crate) async fn guard_when_ready(engine: &'static Engine) -> Result<()> {
+    if std::env::var_os("THROWAWAY_TRY_REAPER").is_some() {
+        guard(engine).await
+    } else {
+        Ok(())
+    }
+}
+
+/// Makes sure this session is guarded by a reaper: starts or finds one and connects, once per
+/// process; later calls return at once. Does nothing when the reaper is disabled.
+///
+/// # Errors
+/// When the reaper cannot be started or does not acknowledge; the message says how to turn
+/// it off (`TESTCONTAINERS_RYUK_DISABLED=true`) where the engine cannot run it.
+pub(crate) async fn guard(engine: &'static Engine) -> Result<()> {
+    if engine.settings().ryuk_disabled()? {
+        return Ok(());
+    }
+    GUARD
+        .get_or_try_init(|| async {
+            let stream = connect(engine).await?;
+            crate::engine::runtime::runtime().spawn(keep_alive(engine, stream));
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+}
+
+/// Holds the connection for the life of the process; if it breaks (the reaper was killed or
+/// removed), connects to a new reaper, retrying until it succeeds.
+async fn keep_alive(engine: &'static Engine, mut stream: TcpStream) {
+    loop {
+        // The reaper never writes after the ACK: a read returns only when the connection ends.
+        let mut buffer = [0u8; 64];
+        let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer).await;
+        tracing::warn!("lost the connection to the reaper; starting or finding another");
+        let mut delay = Duration::from_millis(200);
+        stream = loop {
+            match connect(engine).await {
+                Ok(stream) => break stream,
+                Err(err) => {
+                    tracing::warn!("could not reconnect to a reaper: {err}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        tracing::info!("reconnected to a reaper");
+    }
+}
+
+/// The name of the session's reaper container.
+fn reaper_name(engine: &Engine) -> String {
+    format!("throwaway-reaper-{}", engine.session_id())
+}
+
+/// Starts the session's reaper, or finds the one another process started, and connects.
+async fn connect(engine: &'static Engine) -> Result<TcpStream> {
+    let (host, port) = start_or_find(engine).await?;
+    let mut stream = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| reaper_error(format!("cannot connect to the reaper at {host}:{port}: {e}")))?;
+    let filter = format!("label={}={}\n", labels::SESSION_ID, engine.session_id());
+    stream
+        .write_all(filter.as_bytes())
+        .await
+        .map_err(|e| reaper_error(format!("cannot send the session filter to the reaper: {e}")))?;
+    let mut reply = String::new();
+    let mut reader = BufReader::new(&mut stream);
+    match tokio::time::timeout(ACK_TIMEOUT, reader.read_line(&mut reply)).await {
+        Ok(Ok(_)) if reply.trim() == "ACK" => {}
+        Ok(Ok(_)) => {
+            return Err(reaper_error(format!(
+                "the reaper answered {:?} instead of ACK",
+                reply.trim()
+            )))
+        }
+        Ok(Err(e)) => return Err(reaper_error(format!("reading the reaper's answer: {e}"))),
+        Err(_) => {
+            return Err(reaper_error(format!(
+                "the reaper did not acknowledge within {} s",
+                ACK_TIMEOUT.as_secs()
+            )))
+        }
+    }
+    tracing::debug!(session = %engine.session_id(), "connected to the reaper");
+    Ok(stream)
+}
+
+/// Where the session's reaper listens, starting it if no process of the session has.
+async fn start_or_find(engine: &'static Engine) -> Result<(String, u16)> {
+    for _ in 0..20 {
+        match start(engine).await {
+            Ok(reaper) => {
+                let address = (reaper.host().to_string(), reaper.host_port(REAPER_PORT)?);
+                // The reaper outlives this handle: it removes itself when its work is done.
+                reaper.forget();
+                return Ok(address);
+            }
+            Err(err) if is_name_conflict(&err) => {
+                if let Some(address) = find(engine).await? {
+                    return Ok(address);
+                }
+                // The existing one is on its way out; try again in a moment.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Err(reaper_error(format!(
+        "another process keeps a reaper named {} that never becomes reachable",
+        reaper_name(engine)
+    )))
+}
+
+fn is_name_conflict(err: &Error) -> bool {
+    err.engine_status() == Some(409)
+}
+
+/// The published address of the session's running reaper, if there is one.
+async fn find(engine: &Engine) -> Result<Option<(String, u16)>> {
+    let name = reaper_name(engine);
+    let inspected = match engine.docker().inspect_container(&name, None).await {
+        Ok(inspected) => inspected,
+        Err(err) if crate::error::engine_status(&err) == Some(404) => return Ok(None),
+        Err(err) => return Err(Error::engine(format!("inspecting reaper {name}"), err)),
+    };
+    if inspected.state.and_then(|s| s.running) != Some(true) {
+        return Ok(None);
+    }
+    let bindings = inspected
+        .network_settings
+        .and_then(|n| n.ports)
+        .and_then(|mut ports| ports.remove(&format!("{REAPER_PORT}/tcp")))
+        .flatten()
+        .unwrap_or_default();
+    Ok(crate::container::pick_binding(&bindings).map(|port| (engine.host().to_string(), port)))
+}
+
+async fn start(engine: &'static Engine) -> Result<Container> {
+    let settings = engine.settings();
+    let image = settings
+        .ryuk_image()
+        .unwrap_or_else(|| DEFAULT_REAPER_IMAGE.to_string());
+    let socket = settings
+        .docker_socket_override()
+        .or_else(|| engine.socket_path())
+        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
+    let mut request = ContainerRequest::new(image)
+        .name(reaper_name(engine))
+        .exposed_port(REAPER_PORT)
+        .mount(Mount::bind(socket, "/var/run/docker.sock"))
+        .label(REAPER_LABEL, "true")
+        .privileged(settings.ryuk_privileged()?)
+        // Ryuk prints "Started" once it listens; the port check covers reapers that do not.
+        .wait_for(Wait::port(REAPER_PORT))
+        .startup_timeout(Duration::from_secs(30))
+        .with_create_body(|body| {
+            let host = body.host_config.get_or_insert_with(Default::default);
+            host.auto_remove = Some(true);
+        });
+    if let Some(timeout) = settings.ryuk_connection_timeout()? {
+        request = request.env("RYUK_CONNECTION_TIMEOUT", format!("{}s", timeout.as_secs()));
+    }
+    if let Some(timeout) = settings.ryuk_reconnection_timeout()? {
+        request = request.env(
+            "RYUK_RECONNECTION_TIMEOUT",
+            format!("{}s", timeout.as_secs()),
+        );
+    }
+    request.as_reaper().start_unguarded().await.map_err(|err| {
+        if is_name_conflict(&err) {
+            return err;
+        }
+        let advice = "If this engine cannot run the reaper (it needs the engine's socket \
+                      mounted), set TESTCONTAINERS_RYUK_DISABLED=true: containers are then \
+                      removed only by Drop and at normal exit";
+        Error::new(err.kind(), format!("could not start the reaper: {err}. {advice}"))
+    })
+}
+
+fn reaper_error(message: String) -> Error {
+    Error::new(
+        ErrorKind::Engine,
+        format!(
+            "{message}. Set TESTCONTAINERS_RYUK_DISABLED=true to run without a reaper \
+             (containers are then removed only by Drop and at normal exit)"
+        ),
+    )
+}

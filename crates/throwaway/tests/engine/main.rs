@@ -18,5 +18,6 @@ mod networks;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod reuse;
 mod shared;
 mod waits;

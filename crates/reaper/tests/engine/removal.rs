@@ -1,0 +1,115 @@
+//! What the reaper removes, what it leaves, and in which order it manages it.
+
+use std::time::Duration;
+
+use crate::support::{scene, Kind, SESSION_LABEL};
+
+#[tokio::test]
+async fn removes_what_matches_once_the_last_client_is_gone() {
+    scene(|scene| async move {
+        let session = scene.session("victims");
+        let other = scene.session("bystanders");
+        // Labelled with the session too, as testcontainers-node does with its reaper: the
+        // image's org.testcontainers.ryuk label must keep it from removing itself.
+        let reaper = scene
+            .start_reaper(
+                &[
+                    ("RYUK_CONNECTION_TIMEOUT", "60s"),
+                    ("RYUK_RECONNECTION_TIMEOUT", "1s"),
+                ],
+                scene.labels(Some(&session)),
+            )
+            .await;
+
+        // Victims: a network with a container on it (the network can only go once the
+        // container has), a volume mounted by another container, and an anonymous volume.
+        let network = scene.network(Some(&session)).await;
+        let volume = scene.volume(Some(&session)).await;
+        let on_network = scene
+            .container(Some(&session), vec![], true, Some(&network))
+            .await;
+        let anonymous = scene.anonymous_volume_of(&on_network).await;
+        let with_volume = scene
+            .container(Some(&session), vec![format!("{volume}:/data")], false, None)
+            .await;
+        // Bystanders: another session's objects, and a network of no session at all.
+        let other_container = scene.container(Some(&other), vec![], false, None).await;
+        let other_volume = scene.volume(Some(&other)).await;
+        let unlabelled_network = scene.network(None).await;
+
+        // Node, Python and Go send the '=' of the label raw, and end lines with \r\n or \n.
+        let client = reaper
+            .connect(&format!("label={SESSION_LABEL}={session}\r\n"))
+            .await;
+        drop(client);
+
+        // Gone within the reconnection timeout plus a few seconds.
+        assert_eq!(scene.exit_code(&reaper, Duration::from_secs(15)).await, 0);
+        let logs = scene.logs(&reaper.id).await;
+        for (kind, id) in [
+            (Kind::Container, &on_network),
+            (Kind::Container, &with_volume),
+            (Kind::Network, &network),
+            (Kind::Volume, &volume),
+            (Kind::Volume, &anonymous),
+        ] {
+            assert!(
+                !scene.exists(kind, id).await,
+                "{kind:?} {id} is left:\n{logs}"
+            );
+        }
+        for (kind, id) in [
+            (Kind::Container, &reaper.id),
+            (Kind::Container, &other_container),
+            (Kind::Volume, &other_volume),
+            (Kind::Network, &unlabelled_network),
+        ] {
+            assert!(
+                scene.exists(kind, id).await,
+                "{kind:?} {id} was removed:\n{logs}"
+            );
+        }
+        assert!(
+            logs.contains("msg=removed containers=2 networks=1 volumes=1 images=0 left=0"),
+            "{logs}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stop_signal_prunes_at_once() {
+    scene(|scene| async move {
+        let session = scene.session("stopped");
+        // Long timeouts: only the signal can make it prune within the test.
+        let reaper = scene
+            .start_reaper(
+                &[
+                    ("RYUK_CONNECTION_TIMEOUT", "60s"),
+                    ("RYUK_RECONNECTION_TIMEOUT", "60s"),
+                ],
+                scene.labels(None),
+            )
+            .await;
+        let victim = scene.container(Some(&session), vec![], false, None).await;
+        // A one-off client, as `printf … | nc` would be: the line, then the close.
+        drop(
+            reaper
+                .connect(&format!("label={SESSION_LABEL}={session}\n"))
+                .await,
+        );
+        // Older than the creation-time check's one second.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+
+        scene
+            .docker
+            .stop_container(&reaper.id, None)
+            .await
+            .expect("docker stop");
+        assert_eq!(scene.exit_code(&reaper, Duration::from_secs(10)).await, 0);
+        let logs = scene.logs(&reaper.id).await;
+        assert!(logs.contains("msg=\"signal received\""), "{logs}");
+        assert!(!scene.exists(Kind::Container, &victim).await, "{logs}");
+    })
+    .await;
+}

@@ -97,7 +97,7 @@
 //! variables, structured logs, pruning on the connection timeout, the creation-time check,
 //! `org.testcontainers.ryuk` self-protection and retries per object;
 //! `RYUK_CHANGES_RETRY_INTERVAL` and the shutdown deadline for postponed checks came later.
-//! testcontainers-node and -java default to 0.12.0; this crate follows the current sources, and
+//! testcontainers-node defaults to 0.12.0; this crate follows the current sources, and
 //! its image carries the tag `testcontainers/ryuk:0.14.0`.
 //!
 //! **Readiness, for client authors.** Wait for the `Started` line rather than for the port to

@@ -73,7 +73,7 @@ async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> 
     // The reaper starts alongside the first container rather than before it; either way the
     // container is guarded by the time the caller gets it.
     let (guarded, container) = tokio::join!(
-        reaper::guard_when_ready(engine),
+        reaper::guard(engine),
         create_and_start(engine, request, image)
     );
     let container = container?;
@@ -214,7 +214,10 @@ async fn attach(
                 Ok(()) => {}
                 Err(err) if engine_status(&err) == Some(304) => {}
                 Err(err) => {
-                    return Err(Error::engine(format!("starting the existing container {name}"), err))
+                    return Err(Error::engine(
+                        format!("starting the existing container {name}"),
+                        err,
+                    ))
                 }
             },
             // Just created by another process, which is still copying files in: give it time.

@@ -27,6 +27,9 @@ pub struct EngineInfo {
     pub api_version: String,
     /// The engine's operating system and architecture, e.g. `linux/amd64`.
     pub platform: String,
+    /// The session id on everything this process creates
+    /// (label `org.testcontainers.session-id`).
+    pub session_id: String,
 }
 
 /// Connects to the engine (if not yet connected) and asks it about itself.
@@ -55,6 +58,7 @@ pub async fn engine_info() -> Result<EngineInfo> {
                 version.os.unwrap_or_default(),
                 version.arch.unwrap_or_default()
             ),
+            session_id: engine.session_id().to_string(),
         })
     })
     .await

@@ -40,15 +40,6 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 static GUARD: OnceCell<()> = OnceCell::const_new();
 
-/// TEMPORARY while the reaper image is being built: guard only when asked to.
-pub(crate) async fn guard_when_ready(engine: &'static Engine) -> Result<()> {
-    if std::env::var_os("THROWAWAY_TRY_REAPER").is_some() {
-        guard(engine).await
-    } else {
-        Ok(())
-    }
-}
-
 /// Makes sure this session is guarded by a reaper: starts or finds one and connects, once per
 /// process; later calls return at once. Does nothing when the reaper is disabled.
 ///
@@ -102,7 +93,11 @@ async fn connect(engine: &'static Engine) -> Result<TcpStream> {
     let (host, port) = start_or_find(engine).await?;
     let mut stream = TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| reaper_error(format!("cannot connect to the reaper at {host}:{port}: {e}")))?;
+        .map_err(|e| {
+            reaper_error(format!(
+                "cannot connect to the reaper at {host}:{port}: {e}"
+            ))
+        })?;
     let filter = format!("label={}={}\n", labels::SESSION_ID, engine.session_id());
     stream
         .write_all(filter.as_bytes())
@@ -195,8 +190,8 @@ async fn start(engine: &'static Engine) -> Result<Container> {
         .mount(Mount::bind(socket, "/var/run/docker.sock"))
         .label(REAPER_LABEL, "true")
         .privileged(settings.ryuk_privileged()?)
-        // Ryuk prints "Started" once it listens; the port check covers reapers that do not.
-        .wait_for(Wait::port(REAPER_PORT))
+        // Ryuk prints "Started" once it listens (older ones "Started!").
+        .wait_for(Wait::log("Started").and(Wait::port(REAPER_PORT)))
         .startup_timeout(Duration::from_secs(30))
         .with_create_body(|body| {
             let host = body.host_config.get_or_insert_with(Default::default);
@@ -218,7 +213,10 @@ async fn start(engine: &'static Engine) -> Result<Container> {
         let advice = "If this engine cannot run the reaper (it needs the engine's socket \
                       mounted), set TESTCONTAINERS_RYUK_DISABLED=true: containers are then \
                       removed only by Drop and at normal exit";
-        Error::new(err.kind(), format!("could not start the reaper: {err}. {advice}"))
+        Error::new(
+            err.kind(),
+            format!("could not start the reaper: {err}. {advice}"),
+        )
     })
 }
 

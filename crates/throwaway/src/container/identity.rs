@@ -179,6 +179,9 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let value: Value = serde_json::json!({"b": {"y": 1, "x": [ {"d": 1, "c": 2} ]}, "a": null});
-        assert_eq!(canonical(&value), r#"{"a":null,"b":{"x":[{"c":2,"d":1}],"y":1}}"#);
+        assert_eq!(
+            canonical(&value),
+            r#"{"a":null,"b":{"x":[{"c":2,"d":1}],"y":1}}"#
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::started::{upload_archive, Container};
 use super::{copy, identity};
 use crate::engine::{labels, runtime::on_engine, Engine};
 use crate::error::{engine_detail, engine_status, Error, ErrorKind, Result};
-use crate::image::{ensure_image, pullable, ImageRef};
+use crate::image::{ensure_image, pullable, ImageRef, PullPolicy};
 use crate::lifecycle::reaper;
 use crate::wait::wait_until_ready;
 
@@ -41,7 +41,8 @@ impl ContainerRequest {
         let image = ImageRef::parse(&self.image)?;
         self.validate()?;
         let engine = Engine::get().await?;
-        create_and_start(engine, self, image).await
+        let reference = resolve_image(engine, image, self.pull_policy).await?;
+        create_and_start(engine, self, reference).await
     }
 
     fn validate(&self) -> Result<()> {
@@ -70,29 +71,37 @@ impl ContainerRequest {
 
 async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> {
     let engine = Engine::get().await?;
-    // The reaper starts alongside the first container rather than before it; either way the
-    // container is guarded by the time the caller gets it.
-    let (guarded, container) = tokio::join!(
-        reaper::guard(engine),
-        create_and_start(engine, request, image)
+    // The session's reaper must be listening before anything of the session exists, or a
+    // process killed in between would leave it behind. Its start (once per session) runs
+    // alongside the image check or pull, which comes first anyway.
+    let (reference, guard) = tokio::join!(
+        resolve_image(engine, image, request.pull_policy),
+        reaper::guard(engine)
     );
-    let container = container?;
-    guarded?;
-    Ok(container)
+    let reference = reference?;
+    guard?;
+    create_and_start(engine, request, reference).await
 }
 
-async fn create_and_start(
-    engine: &'static Engine,
-    request: ContainerRequest,
-    image: ImageRef,
-) -> Result<Container> {
-    let began = Instant::now();
+/// The image reference to create from, with the registry prefix applied and the image
+/// present on the engine.
+async fn resolve_image(engine: &Engine, image: ImageRef, policy: PullPolicy) -> Result<String> {
     let image = match engine.settings().hub_image_name_prefix() {
         Some(prefix) => image.with_registry_prefix(&prefix)?,
         None => image,
     };
-    ensure_image(engine, &image, request.pull_policy).await?;
-    let reference = pullable(&image);
+    ensure_image(engine, &image, policy).await?;
+    Ok(pullable(&image))
+}
+
+/// Creates, starts and waits for the container of `request`, from the resolved image
+/// `reference`.
+async fn create_and_start(
+    engine: &'static Engine,
+    request: ContainerRequest,
+    reference: String,
+) -> Result<Container> {
+    let began = Instant::now();
 
     let publish_on = engine.is_local().then_some("127.0.0.1");
     let mut labels = labels::standard(engine.session_id());

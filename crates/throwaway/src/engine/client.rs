@@ -7,10 +7,10 @@ use tokio::sync::OnceCell;
 
 use super::discovery::{discover, Discovery, Endpoint};
 use super::environment::{Environment, RealEnvironment};
-use sha2::{Digest, Sha256};
 use super::properties::Settings;
 use super::runtime::on_engine;
 use crate::error::{engine_detail, Error, ErrorKind, Result};
+use sha2::{Digest, Sha256};
 
 /// How long one engine request may take before bollard gives up. Pulls and log streams
 /// are streamed, so this bounds the wait for an answer, not the whole transfer.
@@ -218,8 +218,7 @@ fn session_id(env: &dyn Environment) -> String {
 
 /// What names a session that spans processes, if this process is part of one.
 fn session_key(env: &dyn Environment) -> Option<String> {
-    env
-        .var("THROWAWAY_SESSION")
+    env.var("THROWAWAY_SESSION")
         .filter(|v| !v.trim().is_empty())
         .map(|name| format!("named:{name}"))
         .or_else(|| {
@@ -242,7 +241,11 @@ mod tests {
         let named = FakeEnvironment::new()
             .var("NEXTEST_RUN_ID", "0b9d-run")
             .var("THROWAWAY_SESSION", "suite");
-        assert_ne!(session_id(&named), session_id(&run), "a name wins over the run");
+        assert_ne!(
+            session_id(&named),
+            session_id(&run),
+            "a name wins over the run"
+        );
         let alone = FakeEnvironment::new();
         assert_ne!(session_id(&alone), session_id(&alone));
         assert!(session_id(&alone).bytes().all(|b| b.is_ascii_hexdigit()));

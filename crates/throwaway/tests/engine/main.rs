@@ -16,6 +16,7 @@ mod faults;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod reaper;
 #[cfg(feature = "redis")]
 mod redis;
 mod reuse;

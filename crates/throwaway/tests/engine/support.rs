@@ -111,6 +111,46 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     output
 }
 
+/// Starts the ignored test `name` of this binary in a child process and returns at once,
+/// with its standard output piped (see [`read_line_with`]).
+pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> std::process::Child {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut command = Command::new(exe);
+    command
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("THROWAWAY_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.spawn().expect("starting the child test process")
+}
+
+/// Reads the child's output until a line contains `marker`, and returns what follows it.
+pub fn read_line_with(child: &mut std::process::Child, marker: &str) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.as_mut().expect("piped stdout");
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = reader
+            .read_line(&mut line)
+            .expect("reading the child's output");
+        assert!(read > 0, "the child ended before printing {marker:?}");
+        if let Some(rest) = line.split(marker).nth(1) {
+            return rest.trim().to_string();
+        }
+    }
+}
+
 /// Panics unless this process was started by [`run_child`]: child tests check things that
 /// only make sense in a process with a specially prepared environment.
 pub fn assert_child() {

@@ -43,6 +43,8 @@
 //! |---|---|---|
 //! | `blocking` | yes | [`blocking`]: the synchronous facade |
 //! | `tls` | yes | engines behind TLS (`DOCKER_TLS_VERIFY`), through rustls |
+//! | `redis` | yes | [`redis`]: the Redis module, with clients from the `redis` crate |
+//! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]

@@ -317,7 +317,7 @@ impl ContainerRequest {
     }
 
     /// Marks the request as the reaper's own container.
-    pub(crate) fn as_reaper(mut self) -> Self {
+    pub(crate) fn for_reaper(mut self) -> Self {
         self.is_reaper = true;
         self
     }

@@ -44,6 +44,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // Boxed: engine work nests (a shared start runs a module's start runs a container's
+    // start), and unboxed futures would grow with every level until a test thread's stack
+    // overflows in a debug build.
+    let fut = Box::pin(fut);
     if on_engine_thread() {
         return fut.await;
     }

@@ -206,7 +206,7 @@ async fn start(engine: &'static Engine) -> Result<Container> {
             format!("{}s", timeout.as_secs()),
         );
     }
-    request.as_reaper().start_unguarded().await.map_err(|err| {
+    request.for_reaper().start_unguarded().await.map_err(|err| {
         if is_name_conflict(&err) {
             return err;
         }

@@ -126,18 +126,27 @@ async fn create_and_start(
         .name()
         .map(|name| CreateContainerOptionsBuilder::new().name(name).build());
     let docker = engine.docker();
-    let created = match docker.create_container(options, body).await {
-        Ok(created) => created,
-        // Another process (or an earlier run) made it: use that one.
-        Err(err) if engine_status(&err) == Some(409) && identity.is_kept() => {
-            let name = identity.name().unwrap_or_default();
-            return attach(engine, &request, name, &reference).await;
-        }
-        Err(err) => {
-            return Err(Error::engine(
-                format!("creating a container from {reference}"),
-                err,
-            ))
+    let mut attempts = 0;
+    let created = loop {
+        match docker.create_container(options.clone(), body.clone()).await {
+            Ok(created) => break created,
+            // Another process (or an earlier run) made it: use that one.
+            Err(err) if engine_status(&err) == Some(409) && identity.is_kept() => {
+                let name = identity.name().unwrap_or_default();
+                match attach(engine, &request, name, &reference).await {
+                    // It vanished (its creator failed and removed it): create it after all.
+                    Err(err) if err.engine_status() == Some(404) && attempts < 5 => {
+                        attempts += 1;
+                    }
+                    attached => return attached,
+                }
+            }
+            Err(err) => {
+                return Err(Error::engine(
+                    format!("creating a container from {reference}"),
+                    err,
+                ))
+            }
         }
     };
     for warning in &created.warnings {
@@ -208,11 +217,23 @@ async fn attach(
 ) -> Result<Container> {
     let docker = engine.docker();
     let deadline = Instant::now() + request.startup_timeout;
+    let vanish_deadline = Instant::now() + std::time::Duration::from_secs(3);
     let id = loop {
-        let inspected = docker
-            .inspect_container(name, None)
-            .await
-            .map_err(|e| Error::engine(format!("inspecting the existing container {name}"), e))?;
+        let inspected = match docker.inspect_container(name, None).await {
+            Ok(inspected) => inspected,
+            // The engine reserves the name before the container can be inspected: while its
+            // creator's call is still under way, the name conflicts but nothing is found.
+            Err(err) if engine_status(&err) == Some(404) && Instant::now() < vanish_deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(err) => {
+                return Err(Error::engine(
+                    format!("inspecting the existing container {name}"),
+                    err,
+                ))
+            }
+        };
         let id = inspected.id.unwrap_or_else(|| name.to_string());
         let state = inspected.state.unwrap_or_default();
         use bollard::models::ContainerStateStatusEnum as Status;

@@ -88,10 +88,29 @@ fn reaper_name(engine: &Engine) -> String {
     format!("throwaway-reaper-{}", engine.session_id())
 }
 
+/// How long to keep trying to connect to a reaper that another process of the session has
+/// just started, and which may not listen yet.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(15);
+
 /// Starts the session's reaper, or finds the one another process started, and connects.
 async fn connect(engine: &'static Engine) -> Result<TcpStream> {
-    let (host, port) = start_or_find(engine).await?;
-    let mut stream = TcpStream::connect((host.as_str(), port))
+    let deadline = tokio::time::Instant::now() + CONNECT_PATIENCE;
+    loop {
+        let (host, port) = start_or_find(engine).await?;
+        match handshake(engine, &host, port).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) if tokio::time::Instant::now() < deadline => {
+                tracing::debug!("reaper not ready yet ({err}); trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Connects to the reaper at `host:port` and registers the session's filter.
+async fn handshake(engine: &Engine, host: &str, port: u16) -> Result<TcpStream> {
+    let mut stream = TcpStream::connect((host, port))
         .await
         .map_err(|e| {
             reaper_error(format!(

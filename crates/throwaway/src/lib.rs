@@ -37,6 +37,73 @@
 //! async runtime (a `#[tokio::test]` with its single thread included) and a cancelled start
 //! still cleans up. For plain `#[test]` functions, use [`blocking`].
 //!
+//! # Services
+//!
+//! Modules know their image's contract (port, environment, readiness) and hand out
+//! connection URLs and clients: [`redis`] and [`postgres`].
+//!
+//! ```
+//! use throwaway::redis::Redis;
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let redis = Redis::new("redis:7.0").password("s3cret").start().await?;
+//! let mut connection = redis.async_connection().await?;
+//! let _: () = redis::cmd("SET").arg("greeting").arg("hello").query_async(&mut connection).await?;
+//! println!("Redis at {}", redis.connection_url());
+//! # Ok(()) }
+//! ```
+//!
+//! # One container for many tests
+//!
+//! Starting a service per test is slow; sharing one is fast if each test still gets a clean
+//! slate. [`Shared`] starts a service once, on first use, for every test of the process (and,
+//! under `cargo nextest`, for every process of the run); the modules hand each test a fresh,
+//! isolated part of it in milliseconds: a PostgreSQL database cloned from a migrated
+//! template, a Redis logical database.
+//!
+//! ```
+//! use throwaway::redis::Redis;
+//! use throwaway::Shared;
+//!
+//! static REDIS: Shared<Redis> = Shared::new(|| Redis::new("redis:7.0"));
+//!
+//! # #[tokio::main] async fn main() -> throwaway::Result<()> {
+//! // In each test:
+//! let database = REDIS.get().await?.fresh_database().await?;
+//! let url = database.url(); // redis://127.0.0.1:49153/7: nobody else's
+//! # let _ = url; Ok(()) }
+//! ```
+//!
+//! # Cleanup: what removes your containers, and when
+//!
+//! - **Drop.** A [`Container`] or [`Network`] is removed, anonymous volumes included, when it
+//!   is dropped, also while a failing test unwinds. Dropping waits for the engine to confirm
+//!   (at most 30 s). [`Container::remove`] does the same and reports errors.
+//! - **Failed starts.** A start that fails, times out or is abandoned by its caller removes
+//!   what it created before it returns.
+//! - **Shared containers** live in statics, which Rust never drops: they are removed when the
+//!   process exits normally (an exit hook), or, when shared by the processes of a nextest
+//!   run, by the reaper once the run is over.
+//! - **The reaper.** Before the first container of a session exists, the library starts (or
+//!   finds) a Ryuk-compatible reaper container and keeps a connection to it open for the
+//!   life of the process. When a process ends in a way no code of it sees (SIGKILL, Ctrl-C,
+//!   an abort), the connection closes, and 10 s after the last process of the session has
+//!   gone the reaper removes every container, network and volume labelled with the session's
+//!   id. The fault tests measure about 10–12 s from the kill to nothing left. If the reaper
+//!   itself is killed, the library starts another and reconnects. Configure it as in
+//!   Testcontainers: `TESTCONTAINERS_RYUK_DISABLED=true` turns it off (then only Drop and the
+//!   exit hook clean up), `TESTCONTAINERS_RYUK_CONTAINER_IMAGE` names another image (the
+//!   official `testcontainers/ryuk` works), `TESTCONTAINERS_RYUK_RECONNECTION_TIMEOUT`
+//!   changes the 10 s.
+//! - **Reused containers** ([`ContainerRequest::reuse`], opt-in) are never removed by the
+//!   library. Remove them with
+//!   `docker rm -f $(docker ps -aq --filter label=org.testcontainers.reuse=true)`.
+//! - **An engine restart** stops every container, the reaper included. While the test
+//!   process lives on, the library connects to a new reaper once the engine is back, so the
+//!   session's stopped containers are still removed after it ends. Containers of processes
+//!   that ended while the engine was down are left stopped; remove them with
+//!   `docker rm -f $(docker ps -aq --filter label=org.testcontainers.lang=rust)`.
+//!
 //! # Cargo features
 //!
 //! | feature | default | enables |

@@ -1,1 +1,0 @@
-//! PostgreSQL (placeholder; being written).

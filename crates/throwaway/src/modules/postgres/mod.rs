@@ -1,0 +1,698 @@
+//! PostgreSQL: a ready, migrated server on a random local port, and a fresh database per
+//! test in milliseconds.
+//!
+//! ```
+//! use throwaway::postgres::Postgres;
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pg = Postgres::new("postgres:15")
+//!     .user("postgres")
+//!     .password("password")
+//!     .database("users")
+//!     .init_sql("schema.sql", "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);")
+//!     .start()
+//!     .await?;
+//! println!("PostgreSQL on port {}", pg.host_port());
+//!
+//! let client = pg.client().await?; // or connect your own driver to pg.connection_url()
+//! client.execute("INSERT INTO users (name) VALUES ($1)", &[&"Ada"]).await?;
+//! let row = client.query_one("SELECT name FROM users", &[]).await?;
+//! assert_eq!(row.get::<_, &str>(0), "Ada");
+//! # Ok(()) }
+//! ```
+//!
+//! # One container, a database per test
+//!
+//! Starting PostgreSQL takes about a second; cloning a database takes milliseconds. So share
+//! one container between the tests of a process ([`Shared`](crate::Shared)), migrate it once,
+//! and give each test a [`fresh_database`](PostgresContainer::fresh_database) of its own:
+//!
+//! ```
+//! use throwaway::postgres::{tokio_postgres, Migrations, Postgres};
+//! use throwaway::Shared;
+//!
+//! static PG: Shared<Postgres> = Shared::new(|| {
+//!     Postgres::default().migrations(Migrations::run(|url: String| async move {
+//!         // Any migration tool that takes a URL: sqlx, refinery, diesel, …
+//!         let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+//!         tokio::spawn(connection);
+//!         client.batch_execute("CREATE TABLE users (id serial PRIMARY KEY, name text)").await
+//!     }))
+//! });
+//!
+//! # #[tokio::main] async fn main() -> throwaway::Result<()> {
+//! // In each test (a #[tokio::test] fn):
+//! let db = PG.get().await?.fresh_database().await?; // migrated, empty, this test's alone
+//! let client = db.client().await?;
+//! client.execute("INSERT INTO users (name) VALUES ('Grace')", &[]).await.unwrap();
+//! # Ok(()) }
+//! ```
+//!
+//! # What the module takes care of
+//!
+//! - **Readiness.** On a fresh data directory the image runs a temporary server for the init
+//!   scripts first, and "database system is ready to accept connections" appears twice; on
+//!   a data directory initialised earlier, once. The module waits for the line, then for
+//!   `pg_isready` over TCP inside the container (the temporary server listens on its socket
+//!   only, so only the real server passes), then logs in from the host and runs `SELECT 1`.
+//!   `start` returns when a client can connect and query, in both cases.
+//! - **Speed.** By default the data directory is an in-memory filesystem and PostgreSQL
+//!   runs without `fsync` (`fsync`, `synchronous_commit` and `full_page_writes` off,
+//!   `initdb --no-sync`): a test database has nothing to protect from a power cut, and the
+//!   container is removed at once. [`Postgres::durable`] turns all of it back off. `TZ` is
+//!   set to `Etc/UTC`, which spares initdb from reading every time zone file to arrive at
+//!   the same answer. Fresh databases are copied file by file (`STRATEGY FILE_COPY`) when
+//!   nothing is flushed: about 10 ms each, 20 at once in about 0.1 s.
+//! - **Init scripts** ([`Postgres::init_sql`], [`Postgres::init_script`]) run once, in the
+//!   order they were added, as the image runs `/docker-entrypoint-initdb.d`. One that fails
+//!   fails `start` with the script's name and PostgreSQL's message first.
+//! - **Migrations** ([`Migrations`]) run once per container, against the main database, and
+//!   the result becomes the template that fresh databases are cloned from. When the
+//!   processes of a `cargo nextest` run share the container, the first one migrates while
+//!   the others wait (an advisory lock), and all clone the same template.
+//! - **Secrets.** The password appears in `Debug` output, logs and error messages only as
+//!   `***`; [`PostgresContainer::connection_url`] and [`TestDatabase::url`] are the only
+//!   places that show it.
+//!
+//! The module uses only the contract of the official `postgres` image (`POSTGRES_USER`,
+//! `POSTGRES_PASSWORD`, `POSTGRES_DB`, `POSTGRES_INITDB_ARGS`, `PGDATA`,
+//! `/docker-entrypoint-initdb.d`), so images built on it work too.
+
+mod admin;
+mod connect;
+mod init;
+mod migrations;
+mod started;
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_postgres::Client;
+
+use crate::container::{ContainerRequest, Mount};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::lifecycle::Start;
+use crate::wait::Wait;
+use connect::{connect_failed, connect_on_engine, ConnectError, Endpoint};
+use init::{InitScript, INIT_DIR};
+use migrations::Loaded;
+
+pub use migrations::Migrations;
+pub use started::{PostgresContainer, TestDatabase};
+/// The client crate whose [`Client`](tokio_postgres::Client) this module hands out,
+/// re-exported so that your code names the same version.
+pub use tokio_postgres;
+
+/// The image [`Postgres::default`] starts.
+pub const DEFAULT_IMAGE: &str = "postgres:15";
+
+/// The port PostgreSQL listens on inside the container.
+pub const PORT: u16 = 5432;
+
+/// The data directory, set explicitly: images from 18 on default to a versioned path, and
+/// the module mounts its tmpfs or volume here.
+const PGDATA: &str = "/var/lib/postgresql/data";
+
+/// The line the server logs when it accepts connections, the temporary init server included.
+const READY_LINE: &str = "database system is ready to accept connections";
+
+/// Says which migrations a container is for, so that processes sharing containers share one
+/// only if they migrate alike (see `Loaded::fingerprint`).
+const MIGRATIONS_LABEL: &str = "org.throwaway.postgres.migrations";
+
+/// The least time left for logging in from the host, however long the container took.
+const MIN_LOGIN_BUDGET: Duration = Duration::from_secs(10);
+
+type Customize = Arc<dyn Fn(ContainerRequest) -> ContainerRequest + Send + Sync>;
+
+/// A PostgreSQL server to start: image, credentials, init scripts and migrations.
+///
+/// | setting | default |
+/// |---|---|
+/// | image | `postgres:15` ([`DEFAULT_IMAGE`]) with [`Postgres::default`] |
+/// | [`user`](Postgres::user) | `postgres` |
+/// | [`password`](Postgres::password) | `postgres` |
+/// | [`database`](Postgres::database) | the user name, as in the image |
+/// | data directory | in memory, `fsync` off; see [`durable`](Postgres::durable) |
+/// | [`startup_timeout`](Postgres::startup_timeout) | 60 s |
+///
+/// The server listens on `127.0.0.1` of a local engine only, so the default password does
+/// not open it to the network. See the [module docs](self) for examples.
+#[derive(Clone)]
+pub struct Postgres {
+    image: String,
+    user: String,
+    password: String,
+    database: Option<String>,
+    init: Vec<InitScript>,
+    migrations: Option<Migrations>,
+    durable: bool,
+    data_volume: Option<String>,
+    startup_timeout: Duration,
+    customize: Vec<Customize>,
+}
+
+impl Default for Postgres {
+    /// `Postgres::new("postgres:15")`.
+    fn default() -> Self {
+        Postgres::new(DEFAULT_IMAGE)
+    }
+}
+
+impl Postgres {
+    /// A server from `image`: the official `postgres` image or one built on it, such as
+    /// `"postgres:16-alpine"`.
+    pub fn new(image: impl Into<String>) -> Self {
+        Postgres {
+            image: image.into(),
+            user: "postgres".to_string(),
+            password: "postgres".to_string(),
+            database: None,
+            init: Vec::new(),
+            migrations: None,
+            durable: false,
+            data_volume: None,
+            startup_timeout: crate::container::DEFAULT_STARTUP_TIMEOUT,
+            customize: Vec::new(),
+        }
+    }
+
+    /// The superuser the image creates (`POSTGRES_USER`; default `postgres`).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = user.into();
+        self
+    }
+
+    /// The superuser's password (`POSTGRES_PASSWORD`; default `postgres`). Shown only by
+    /// the connection URLs, `***` everywhere else.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = password.into();
+        self
+    }
+
+    /// The main database, created at initialisation (`POSTGRES_DB`; default: the user's
+    /// name, as the image does).
+    pub fn database(mut self, database: impl Into<String>) -> Self {
+        self.database = Some(database.into());
+        self
+    }
+
+    /// An init script given inline: SQL, run once against the main database when the data
+    /// directory is initialised. A `name` ending in `.sh` makes it a shell script instead.
+    ///
+    /// Init scripts run in the order they were added, inline and file ones alike (the
+    /// module numbers them). A failing one makes [`start`](Postgres::start) fail with its
+    /// `name` and PostgreSQL's message.
+    pub fn init_sql(mut self, name: impl Into<String>, sql: impl Into<String>) -> Self {
+        self.init.push(InitScript::Sql {
+            name: name.into(),
+            sql: sql.into(),
+        });
+        self
+    }
+
+    /// An init script from a host file, copied into `/docker-entrypoint-initdb.d` and run
+    /// as the image runs it: `.sql`, `.sql.gz`, `.sql.xz`, `.sql.zst` through `psql`, `.sh`
+    /// with the shell. Ordered with [`init_sql`](Postgres::init_sql) scripts by when it
+    /// was added.
+    pub fn init_script(mut self, path: impl Into<PathBuf>) -> Self {
+        self.init.push(InitScript::File(path.into()));
+        self
+    }
+
+    /// Migrations to apply once the server is ready (see [`Migrations`]); the migrated
+    /// database is the template for [`PostgresContainer::fresh_database`].
+    pub fn migrations(mut self, migrations: Migrations) -> Self {
+        self.migrations = Some(migrations);
+        self
+    }
+
+    /// Whether the data should survive what a real database must survive.
+    ///
+    /// Off (the default): the data directory lives in memory (tmpfs) and PostgreSQL skips
+    /// flushing to disk (`fsync=off`, `synchronous_commit=off`, `full_page_writes=off`,
+    /// `initdb --no-sync`). Starting and removing are faster, and a crash of the host loses
+    /// data that a test suite would throw away anyway.
+    ///
+    /// On: PostgreSQL's own settings, and the data directory on the image's volume (an
+    /// anonymous volume, removed with the container).
+    pub fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
+
+    /// Keeps the data directory on the named volume `name`, created by the engine if it
+    /// does not exist, and left in place when the container is removed: a later container
+    /// on the same volume starts on the same data, without initialising it again.
+    ///
+    /// Implies [`durable(true)`](Postgres::durable): data worth keeping gets PostgreSQL's
+    /// normal care. Note that the image reads the user, password and database settings only
+    /// when it initialises an empty directory; a later container must use the same ones.
+    /// Remove the volume yourself when done.
+    pub fn data_volume(mut self, name: impl Into<String>) -> Self {
+        self.data_volume = Some(name.into());
+        self
+    }
+
+    /// How long the container may take until it accepts connections (default 60 s).
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
+        self
+    }
+
+    /// The escape hatch: adjust the container request the module built (a network, a memory
+    /// limit, more environment) before it starts. Runs after the module's settings, so it
+    /// can also override them.
+    ///
+    /// ```
+    /// use throwaway::postgres::Postgres;
+    /// let pg = Postgres::default()
+    ///     .with_request(|request| request.env("TZ", "Europe/Berlin").memory_limit(512 << 20));
+    /// # let _ = pg;
+    /// ```
+    pub fn with_request(
+        mut self,
+        customize: impl Fn(ContainerRequest) -> ContainerRequest + Send + Sync + 'static,
+    ) -> Self {
+        self.customize.push(Arc::new(customize));
+        self
+    }
+
+    /// The main database's name.
+    fn database_name(&self) -> String {
+        self.database.clone().unwrap_or_else(|| self.user.clone())
+    }
+
+    /// Whether the data directory is in memory and PostgreSQL skips flushing.
+    fn fast(&self) -> bool {
+        !self.durable && self.data_volume.is_none()
+    }
+
+    /// The container request for this server.
+    pub(crate) fn request(&self) -> ContainerRequest {
+        let database = self.database_name();
+        let mut request = ContainerRequest::new(&self.image)
+            .exposed_port(PORT)
+            .env("POSTGRES_USER", &self.user)
+            .env("POSTGRES_PASSWORD", &self.password)
+            .env("POSTGRES_DB", &database)
+            .env("PGDATA", PGDATA)
+            // What initdb would find anyway, without reading every time zone file to find
+            // it (a quarter to most of a second).
+            .env("TZ", "Etc/UTC")
+            .wait_for(readiness(&self.user, &database))
+            .startup_timeout(self.startup_timeout);
+        if let Some(volume) = &self.data_volume {
+            request = request.mount(Mount::volume(volume, PGDATA));
+        } else if !self.durable {
+            // On a mount of its own, the image's `VOLUME` creates no anonymous volume.
+            request = request.tmpfs(PGDATA);
+        }
+        if self.fast() {
+            request = request
+                .env("POSTGRES_INITDB_ARGS", "--no-sync")
+                // The image passes these to the temporary init server too.
+                .cmd([
+                    "postgres",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ]);
+        }
+        for (position, script) in self.init.iter().enumerate() {
+            let path = format!("{INIT_DIR}/{}", script.file_name(position));
+            request = match script {
+                InitScript::Sql { sql, .. } => request.copy_bytes(sql.as_bytes(), path),
+                InitScript::File(host_path) => request.copy_file(host_path, path),
+            };
+        }
+        for customize in &self.customize {
+            request = customize(request);
+        }
+        request
+    }
+
+    /// Starts the server and returns once a client can connect and query, with init scripts
+    /// run, migrations applied and the template for fresh databases in place.
+    ///
+    /// If anything fails after the container was created, it is removed before the error is
+    /// returned.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::ContainerExited`]: the server stopped while starting, e.g. because an
+    ///   init script failed; the message names the script and quotes PostgreSQL first, then
+    ///   the container's last log lines.
+    /// - [`ErrorKind::Service`]: the server refused the login (on a reused
+    ///   [`data_volume`](Postgres::data_volume), the credentials it was initialised with
+    ///   count), or a migration failed (with the file name and PostgreSQL's message).
+    /// - [`ErrorKind::WaitTimeout`]: not ready within the startup timeout.
+    /// - [`ErrorKind::Io`] / [`ErrorKind::InvalidRequest`]: an init script or migrations
+    ///   folder that cannot be read or would not run; checked before anything starts.
+    /// - Anything [`ContainerRequest::start`] returns: no engine, no image, ….
+    pub async fn start(self) -> Result<PostgresContainer> {
+        let began = Instant::now();
+        for script in &self.init {
+            script.validate(&self.image)?;
+        }
+        let migrations = self
+            .migrations
+            .as_ref()
+            .map(|m| m.load(&self.image))
+            .transpose()?;
+        let scripts = init::names(&self.init);
+        let database = self.database_name();
+
+        let mut request = self.request();
+        if let Some(migrations) = &migrations {
+            request = request.label(MIGRATIONS_LABEL, migrations.fingerprint());
+        }
+        let container = request
+            .start()
+            .await
+            .map_err(|err| init::explain_exit(err, &scripts))?;
+        // From here on, an early return drops `container`, which removes it (unless other
+        // processes share it).
+        let endpoint = Endpoint {
+            host: container.host().to_string(),
+            port: container.host_port(PORT)?,
+            user: self.user.clone(),
+            password: self.password.clone(),
+        };
+        let who = format!("PostgreSQL in {}", container.describe());
+        let budget = self
+            .startup_timeout
+            .saturating_sub(began.elapsed())
+            .max(MIN_LOGIN_BUDGET);
+        // The first login goes to a database other than the main one, which the template
+        // is copied from; the same login proves that the main one would take it too.
+        let (client, maintenance) = self
+            .first_login(
+                &endpoint,
+                admin::maintenance_databases(&database),
+                &who,
+                budget,
+            )
+            .await?;
+        let mut setup =
+            admin::Setup::begin(client, maintenance, &database, &who, !self.fast()).await?;
+
+        // Once per container: processes that share it (a nextest run) find it prepared.
+        let marker = format!(
+            "throwaway {} {} {}",
+            container.id(),
+            Engine::get().await?.session_id(),
+            migrations
+                .as_ref()
+                .map_or_else(|| "none".to_string(), Loaded::fingerprint)
+        );
+        if !setup.is_done(&marker) {
+            let on = format!("{who}, database '{database}'");
+            match &migrations {
+                Some(Loaded::Files(files)) => {
+                    let mut client = connect_on_engine(endpoint.config(&database))
+                        .await
+                        .map_err(|err| connect_failed(err, &who, &endpoint, &database))?;
+                    migrations::apply_files(&mut client, files, &on).await?;
+                }
+                Some(Loaded::Run(step, _)) => {
+                    let url = endpoint.url(&database);
+                    let masked = endpoint.masked_url(&database);
+                    migrations::run_step(step, url, &masked, &self.password, &on).await?;
+                }
+                None => {}
+            }
+            setup.make_template(&marker).await?;
+        }
+        let template = setup.finish().await?;
+        let admin = Arc::new(admin::Admin::new(
+            endpoint.clone(),
+            template,
+            container.describe(),
+            container.docker().clone(),
+            container.id().to_string(),
+        ));
+        tracing::info!(
+            container = %container.describe(),
+            port = endpoint.port,
+            user = %self.user,
+            database = %database,
+            elapsed = ?began.elapsed(),
+            "PostgreSQL ready"
+        );
+        Ok(PostgresContainer {
+            container,
+            endpoint,
+            database,
+            admin,
+        })
+    }
+
+    /// Logs in from the host until it works or `budget` runs out, and runs `SELECT 1`; to
+    /// the first of `databases` that exists.
+    ///
+    /// Inside the container the server is ready by now; from the host, the engine's port
+    /// forwarding may need a moment more.
+    async fn first_login(
+        &self,
+        endpoint: &Endpoint,
+        databases: &'static [&'static str],
+        who: &str,
+        budget: Duration,
+    ) -> Result<(Client, &'static str)> {
+        let deadline = Instant::now() + budget;
+        let mut candidates = databases.iter().copied();
+        let mut database = candidates.next().unwrap_or("postgres");
+        loop {
+            let attempt = match connect_on_engine(endpoint.config(database)).await {
+                Ok(client) => match client.simple_query("SELECT 1").await {
+                    Ok(_) => return Ok((client, database)),
+                    Err(err) => ConnectError::Driver(err),
+                },
+                Err(err) => err,
+            };
+            if attempt.is_missing_database() {
+                if let Some(next) = candidates.next() {
+                    database = next;
+                    continue;
+                }
+            }
+            if !attempt.is_transient() {
+                return Err(self.login_refused(attempt, endpoint, database, who));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorKind::WaitTimeout,
+                    format!(
+                        "{who} was ready inside the container, but logging in to {} did not \
+                         work within {} s: {}",
+                        endpoint.describe(database),
+                        budget.as_secs(),
+                        attempt.detail()
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn login_refused(
+        &self,
+        err: ConnectError,
+        endpoint: &Endpoint,
+        database: &str,
+        who: &str,
+    ) -> Error {
+        let mut message = format!(
+            "{who} refused the login to {}: {}",
+            endpoint.describe(database),
+            err.detail()
+        );
+        if let Some(volume) = &self.data_volume {
+            message.push_str(&format!(
+                "; the data volume '{volume}' may have been initialised earlier with other \
+                 settings: the image reads POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB \
+                 only when it initialises an empty data directory"
+            ));
+        }
+        let error = Error::new(ErrorKind::Service, message);
+        match err.into_source() {
+            Some(source) => error.with_source(source),
+            None => error,
+        }
+    }
+}
+
+/// Ready means the real server accepts TCP connections: the log line comes first from
+/// the temporary init server on a fresh data directory, which listens on its socket only,
+/// so `pg_isready` over TCP tells the two apart.
+fn readiness(user: &str, database: &str) -> Wait {
+    Wait::log(READY_LINE).and(Wait::exec([
+        "pg_isready",
+        "--quiet",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "5432",
+        "--username",
+        user,
+        "--dbname",
+        database,
+    ]))
+}
+
+impl Start for Postgres {
+    type Started = PostgresContainer;
+
+    fn start(self) -> impl Future<Output = Result<PostgresContainer>> + Send {
+        Postgres::start(self)
+    }
+}
+
+impl fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let init: Vec<String> = self.init.iter().map(InitScript::shown).collect();
+        f.debug_struct("Postgres")
+            .field("image", &self.image)
+            .field("user", &self.user)
+            .field("password", &"***")
+            .field("database", &self.database_name())
+            .field("init", &init)
+            .field("migrations", &self.migrations)
+            .field("durable", &self.durable)
+            .field("data_volume", &self.data_volume)
+            .field("startup_timeout", &self.startup_timeout)
+            .field("customizations", &self.customize.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::ContainerPort;
+
+    fn body(postgres: &Postgres) -> bollard::models::ContainerCreateBody {
+        postgres
+            .request()
+            .create_body("postgres:15", [], Some("127.0.0.1"))
+    }
+
+    fn env(body: &bollard::models::ContainerCreateBody) -> Vec<String> {
+        body.env.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn defaults_follow_the_image() {
+        let pg = Postgres::default();
+        assert_eq!(pg.image, "postgres:15");
+        let body = body(&pg);
+        let env = env(&body);
+        for expected in [
+            "POSTGRES_USER=postgres",
+            "POSTGRES_PASSWORD=postgres",
+            "POSTGRES_DB=postgres",
+            "PGDATA=/var/lib/postgresql/data",
+        ] {
+            assert!(env.contains(&expected.to_string()), "{env:?}");
+        }
+        assert_eq!(body.exposed_ports, Some(vec!["5432/tcp".to_string()]));
+        assert_eq!(pg.clone().user("app").database_name(), "app");
+        assert_eq!(pg.database("users").user("app").database_name(), "users");
+        let _ = ContainerPort::from(PORT);
+    }
+
+    #[test]
+    fn fast_by_default_data_in_memory_and_no_fsync() {
+        let body = body(&Postgres::default());
+        assert!(env(&body).contains(&"POSTGRES_INITDB_ARGS=--no-sync".to_string()));
+        let cmd = body.cmd.unwrap().join(" ");
+        assert_eq!(
+            cmd,
+            "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        );
+        let mounts = body.host_config.unwrap().mounts.unwrap();
+        assert_eq!(mounts.len(), 1);
+        assert_eq!(mounts[0].typ, Some(bollard::models::MountType::TMPFS));
+        assert_eq!(mounts[0].target.as_deref(), Some(PGDATA));
+    }
+
+    #[test]
+    fn durable_uses_the_images_volume_and_settings() {
+        let body = body(&Postgres::default().durable(true));
+        assert!(body.cmd.is_none());
+        assert!(!env(&body)
+            .iter()
+            .any(|e| e.starts_with("POSTGRES_INITDB_ARGS")));
+        assert!(body.host_config.unwrap().mounts.is_none());
+    }
+
+    #[test]
+    fn a_data_volume_is_mounted_and_durable() {
+        let body = body(&Postgres::default().data_volume("pgdata"));
+        assert!(body.cmd.is_none());
+        let mounts = body.host_config.unwrap().mounts.unwrap();
+        assert_eq!(mounts[0].typ, Some(bollard::models::MountType::VOLUME));
+        assert_eq!(mounts[0].source.as_deref(), Some("pgdata"));
+        assert_eq!(mounts[0].target.as_deref(), Some(PGDATA));
+    }
+
+    #[test]
+    fn init_scripts_are_copied_in_the_order_added() {
+        let pg = Postgres::default()
+            .init_sql("001_schema.sql", "CREATE TABLE t ()")
+            .init_script("./sql/seed.sql")
+            .init_sql("more", "SELECT 1");
+        let request = pg.request();
+        let paths: Vec<&str> = request
+            .copies
+            .iter()
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/docker-entrypoint-initdb.d/001-001_schema.sql",
+                "/docker-entrypoint-initdb.d/002-seed.sql",
+                "/docker-entrypoint-initdb.d/003-more.sql",
+            ]
+        );
+    }
+
+    #[test]
+    fn readiness_waits_for_the_real_server_over_tcp() {
+        let wait = readiness("app", "users").to_string();
+        assert!(wait.contains(READY_LINE), "{wait}");
+        assert!(wait.contains("pg_isready"), "{wait}");
+        assert!(wait.contains("127.0.0.1"), "{wait}");
+    }
+
+    #[test]
+    fn the_escape_hatch_runs_last() {
+        let body = body(
+            &Postgres::default().with_request(|r| r.env("POSTGRES_INITDB_ARGS", "--locale=C")),
+        );
+        assert!(env(&body).contains(&"POSTGRES_INITDB_ARGS=--locale=C".to_string()));
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let pg = Postgres::default()
+            .password("s3cr3t-pw")
+            .init_sql("a.sql", "SELECT 1")
+            .migrations(Migrations::dir("./migrations"));
+        let debug = format!("{pg:?}");
+        assert!(!debug.contains("s3cr3t-pw"), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+        assert!(debug.contains("a.sql"), "{debug}");
+        let request = format!("{:?}", pg.request());
+        assert!(!request.contains("s3cr3t-pw"), "{request}");
+        assert!(request.contains("POSTGRES_USER"), "{request}");
+    }
+}

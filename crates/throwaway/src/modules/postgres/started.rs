@@ -1,0 +1,200 @@
+//! A started PostgreSQL container and the fresh databases it hands out.
+
+use std::fmt;
+use std::sync::{Arc, Weak};
+
+use tokio_postgres::Client;
+
+use super::admin::{Admin, TEMPLATE};
+use super::connect::{connect_failed, connect_here, Endpoint};
+use crate::container::Container;
+use crate::engine::runtime::{on_engine, runtime};
+use crate::error::Result;
+
+/// A running PostgreSQL server, ready and migrated; removed when dropped.
+///
+/// Made by [`Postgres::start`](super::Postgres::start). See the [module docs](super) for
+/// an example.
+pub struct PostgresContainer {
+    pub(crate) container: Container,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) database: String,
+    pub(crate) admin: Arc<Admin>,
+}
+
+impl PostgresContainer {
+    /// The URL of the main database:
+    /// `postgres://user:password@127.0.0.1:49153/users`, with user, password and database
+    /// percent-escaped. The only place the password is shown.
+    pub fn connection_url(&self) -> String {
+        self.endpoint.url(&self.database)
+    }
+
+    /// The host to connect to (`127.0.0.1` for a local engine).
+    pub fn host(&self) -> &str {
+        &self.endpoint.host
+    }
+
+    /// The host port that PostgreSQL's port 5432 is published on.
+    pub fn host_port(&self) -> u16 {
+        self.endpoint.port
+    }
+
+    /// The superuser the server was initialised with.
+    pub fn user(&self) -> &str {
+        &self.endpoint.user
+    }
+
+    /// The name of the main database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// The container, for everything that is not specific to PostgreSQL: logs, exec, stop.
+    pub fn container(&self) -> &Container {
+        &self.container
+    }
+
+    /// A new client connected to the main database.
+    ///
+    /// Its connection is driven by a task on the current tokio runtime (the library's own
+    /// runtime when called outside tokio), and closes when the client is dropped.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Service`] if the server cannot be reached or refuses the login.
+    pub async fn client(&self) -> Result<Client> {
+        client_for(&self.endpoint, &self.database, self.container.describe()).await
+    }
+
+    /// A new database for one test: a copy of the main database as it was when the
+    /// container became ready (init scripts run, migrations applied), under a unique name.
+    ///
+    /// Cloning takes milliseconds: PostgreSQL copies the template database the module made
+    /// at start (`CREATE DATABASE … TEMPLATE`) and nothing is migrated again. Names are
+    /// random (`test_` and 16 hex digits), so tests in any number of threads and processes
+    /// that share this container never collide.
+    ///
+    /// The database is dropped, in the background, when the returned [`TestDatabase`] is
+    /// dropped; keep the value for as long as the test uses the database.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Service`] if the server cannot be reached (the message says whether the
+    /// container was removed, stopped or paused) or refuses to create the database.
+    pub async fn fresh_database(&self) -> Result<TestDatabase> {
+        let admin = self.admin.clone();
+        let name = on_engine(async move { admin.create_database().await }).await?;
+        tracing::debug!(database = %name, container = %self.container.describe(), "fresh database");
+        Ok(TestDatabase {
+            url: self.endpoint.url(&name),
+            endpoint: self.endpoint.clone(),
+            admin: Arc::downgrade(&self.admin),
+            who: self.container.describe(),
+            name,
+            kept: false,
+        })
+    }
+
+    /// Removes the container now and reports failure, as [`Container::remove`] does.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Engine`] if the engine cannot remove it.
+    pub async fn remove(self) -> Result<()> {
+        self.container.remove().await
+    }
+}
+
+impl AsRef<Container> for PostgresContainer {
+    fn as_ref(&self) -> &Container {
+        &self.container
+    }
+}
+
+impl fmt::Debug for PostgresContainer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresContainer")
+            .field("container", &self.container)
+            .field("url", &self.endpoint.masked_url(&self.database))
+            .field("template", &TEMPLATE)
+            .finish()
+    }
+}
+
+/// A database of its own for one test, cloned from the migrated template by
+/// [`PostgresContainer::fresh_database`].
+///
+/// Dropping it drops the database (in the background, ending any session still connected),
+/// so that a long test run does not fill the container's memory with old databases. Keep
+/// it alive while the test uses the database, as with `tempfile::TempDir`; call
+/// [`keep`](TestDatabase::keep) to leave it in place for a look afterwards.
+#[must_use = "the database is dropped when this value is"]
+pub struct TestDatabase {
+    name: String,
+    url: String,
+    endpoint: Endpoint,
+    admin: Weak<Admin>,
+    who: String,
+    kept: bool,
+}
+
+impl TestDatabase {
+    /// The database's name, such as `test_5f0c3e9a1b2d4c6e`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `postgres://user:password@127.0.0.1:49153/test_…`, escaped as
+    /// [`PostgresContainer::connection_url`] is.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A new client connected to this database, driven as
+    /// [`PostgresContainer::client`]'s is.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Service`] if the server cannot be reached.
+    pub async fn client(&self) -> Result<Client> {
+        client_for(&self.endpoint, &self.name, self.who.clone()).await
+    }
+
+    /// Leaves the database in place when this value is dropped (it still goes with the
+    /// container).
+    pub fn keep(mut self) -> Self {
+        self.kept = true;
+        self
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        let Some(admin) = self.admin.upgrade() else {
+            return; // the container is gone, and the database with it
+        };
+        let name = std::mem::take(&mut self.name);
+        // Never block a test for it: the drop runs on the library's runtime.
+        runtime().spawn(async move {
+            match admin.drop_database(&name).await {
+                Ok(()) => tracing::debug!(database = %name, "dropped"),
+                Err(err) => tracing::debug!(database = %name, "not dropped: {err}"),
+            }
+        });
+    }
+}
+
+impl fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("name", &self.name)
+            .field("url", &self.endpoint.masked_url(&self.name))
+            .finish()
+    }
+}
+
+async fn client_for(endpoint: &Endpoint, database: &str, who: String) -> Result<Client> {
+    connect_here(endpoint.config(database))
+        .await
+        .map_err(|err| connect_failed(err, &format!("PostgreSQL in {who}"), endpoint, database))
+}

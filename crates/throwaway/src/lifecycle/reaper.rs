@@ -110,13 +110,11 @@ async fn connect(engine: &'static Engine) -> Result<TcpStream> {
 
 /// Connects to the reaper at `host:port` and registers the session's filter.
 async fn handshake(engine: &Engine, host: &str, port: u16) -> Result<TcpStream> {
-    let mut stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|e| {
-            reaper_error(format!(
-                "cannot connect to the reaper at {host}:{port}: {e}"
-            ))
-        })?;
+    let mut stream = TcpStream::connect((host, port)).await.map_err(|e| {
+        reaper_error(format!(
+            "cannot connect to the reaper at {host}:{port}: {e}"
+        ))
+    })?;
     let filter = format!("label={}={}\n", labels::SESSION_ID, engine.session_id());
     stream
         .write_all(filter.as_bytes())

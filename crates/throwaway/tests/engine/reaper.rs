@@ -242,3 +242,41 @@ async fn child_kills_its_reaper() {
     }
     println!("a new reaper guards the session");
 }
+
+#[test]
+fn the_reaper_can_be_turned_off() {
+    require_engine!();
+    let name = session_name("disabled");
+    run_child(
+        "reaper::child_without_reaper",
+        &[
+            ("THROWAWAY_SESSION", &name),
+            ("TESTCONTAINERS_RYUK_DISABLED", "true"),
+        ],
+    );
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by the_reaper_can_be_turned_off"]
+async fn child_without_reaper() {
+    assert_child();
+    let session = throwaway::engine_info().await.unwrap().session_id;
+    let container = ContainerRequest::new(TOOLS)
+        .cmd(["sleep", "300"])
+        .start()
+        .await
+        .unwrap();
+    let reaper = format!("throwaway-reaper-{session}");
+    let err = raw().inspect_container(&reaper, None).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 404,
+                ..
+            }
+        ),
+        "a reaper was started although it is disabled: {err}"
+    );
+    container.remove().await.unwrap();
+}

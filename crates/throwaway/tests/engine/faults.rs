@@ -211,15 +211,26 @@ async fn a_start_abandoned_by_its_caller_still_cleans_up() {
 #[test]
 fn the_registry_prefix_is_applied_to_docker_hub_images() {
     require_engine!();
-    // Stand in for a mirror: the tools image under the mirror's name.
+    // Stand in for a mirror: the images the child needs under the mirror's names (the
+    // reaper's image is a Docker Hub image too, so it comes from the mirror as well).
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mirrored = "mirror.throwaway.test/throwaway-test/tools";
+    let mirror = "mirror.throwaway.test";
+    let images = [
+        (TOOLS, "throwaway-test/tools", "1"),
+        (
+            throwaway::DEFAULT_REAPER_IMAGE,
+            "testcontainers/ryuk",
+            "0.14.0",
+        ),
+    ];
     runtime.block_on(async {
-        let options = bollard::query_parameters::TagImageOptionsBuilder::new()
-            .repo(mirrored)
-            .tag("1")
-            .build();
-        raw().tag_image(TOOLS, Some(options)).await.unwrap();
+        for (source, repo, tag) in images {
+            let options = bollard::query_parameters::TagImageOptionsBuilder::new()
+                .repo(&format!("{mirror}/{repo}"))
+                .tag(tag)
+                .build();
+            raw().tag_image(source, Some(options)).await.unwrap();
+        }
     });
     let outcome = std::panic::catch_unwind(|| {
         run_child(
@@ -231,14 +242,16 @@ fn the_registry_prefix_is_applied_to_docker_hub_images() {
         )
     });
     runtime.block_on(async {
-        raw()
-            .remove_image(
-                &format!("{mirrored}:1"),
-                None::<bollard::query_parameters::RemoveImageOptions>,
-                None,
-            )
-            .await
-            .unwrap();
+        for (_, repo, tag) in images {
+            raw()
+                .remove_image(
+                    &format!("{mirror}/{repo}:{tag}"),
+                    None::<bollard::query_parameters::RemoveImageOptions>,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
     });
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);

@@ -11,7 +11,7 @@ use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOption
 use throwaway::{ContainerRequest, Network, Wait};
 
 use crate::require_engine;
-use crate::support::{assert_child, block, raw, read_line_with, run_child, spawn_child, TOOLS};
+use crate::support::{assert_child, block, raw, run_child, spawn_child, TOOLS};
 
 /// How long after the process ends everything must be gone: the reaper's 10 s grace period
 /// and a margin for a busy machine.
@@ -70,25 +70,16 @@ fn session_name(test: &str) -> String {
     format!("{test}-{}-{:?}", std::process::id(), Instant::now())
 }
 
-fn kill(child: &mut std::process::Child, signal: &str) {
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
-}
-
 #[test]
 fn sigkill_while_a_container_is_starting() {
     require_engine!();
     let name = session_name("starting");
     let mut child = spawn_child("reaper::child_slow_start", &[("THROWAWAY_SESSION", &name)]);
-    let session = read_line_with(&mut child, "session: ");
+    let session = child.line_with("session: ");
     // The child is now waiting for a log line that never comes.
-    read_line_with(&mut child, "starting now");
+    child.line_with("starting now");
     wait_until_created(&session);
-    kill(&mut child, "KILL");
+    child.signal("KILL");
     assert_cleaned_up(&session, Instant::now());
 }
 
@@ -97,10 +88,10 @@ fn sigkill_while_a_test_runs() {
     require_engine!();
     let name = session_name("running");
     let mut child = spawn_child("reaper::child_runs", &[("THROWAWAY_SESSION", &name)]);
-    let session = read_line_with(&mut child, "session: ");
-    read_line_with(&mut child, "running");
+    let session = child.line_with("session: ");
+    child.line_with("running");
     assert_eq!(left_of(&session), (1, 1));
-    kill(&mut child, "KILL");
+    child.signal("KILL");
     assert_cleaned_up(&session, Instant::now());
 }
 
@@ -109,9 +100,9 @@ fn sigint_to_the_test_run() {
     require_engine!();
     let name = session_name("interrupted");
     let mut child = spawn_child("reaper::child_runs", &[("THROWAWAY_SESSION", &name)]);
-    let session = read_line_with(&mut child, "session: ");
-    read_line_with(&mut child, "running");
-    kill(&mut child, "INT");
+    let session = child.line_with("session: ");
+    child.line_with("running");
+    child.signal("INT");
     assert_cleaned_up(&session, Instant::now());
 }
 
@@ -120,8 +111,8 @@ fn a_panicking_test_leaves_nothing() {
     require_engine!();
     let name = session_name("panicking");
     let mut child = spawn_child("reaper::child_panics", &[("THROWAWAY_SESSION", &name)]);
-    let session = read_line_with(&mut child, "session: ");
-    let status = child.wait().unwrap();
+    let session = child.line_with("session: ");
+    let status = child.wait();
     assert!(!status.success(), "the child test was meant to fail");
     // Drop runs while the panic unwinds: nothing should even wait for the reaper.
     let took = assert_cleaned_up(&session, Instant::now());

@@ -111,9 +111,61 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     output
 }
 
-/// Starts the ignored test `name` of this binary in a child process and returns at once,
-/// with its standard output piped (see [`read_line_with`]).
-pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> std::process::Child {
+/// A child test process started by [`spawn_child`], with its output read line by line.
+pub struct RunningChild {
+    child: std::process::Child,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl RunningChild {
+    /// Reads the child's output until a line contains `marker`; returns what follows it.
+    pub fn line_with(&mut self, marker: &str) -> String {
+        use std::io::BufRead;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let read = self
+                .output
+                .read_line(&mut line)
+                .expect("reading the child's output");
+            assert!(read > 0, "the child ended before printing {marker:?}");
+            if let Some(rest) = line.split(marker).nth(1) {
+                return rest.trim().to_string();
+            }
+        }
+    }
+
+    /// Sends `signal` (a `kill` name such as `KILL` or `INT`) and waits for the child to end.
+    pub fn signal(&mut self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success());
+        self.child.wait().expect("waiting for the child");
+    }
+
+    /// Waits for the child to end on its own.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("waiting for the child")
+    }
+
+    /// Waits for the child to end and returns its status and the output not read yet.
+    pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
+        use std::io::Read;
+        let mut stdout = Vec::new();
+        self.output.read_to_end(&mut stdout)?;
+        let status = self.child.wait()?;
+        Ok(std::process::Output {
+            status,
+            stdout,
+            stderr: Vec::new(),
+        })
+    }
+}
+
+/// Starts the ignored test `name` of this binary in a child process and returns at once.
+pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> RunningChild {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut command = Command::new(exe);
     command
@@ -130,25 +182,9 @@ pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> std::process::Child {
     for (key, value) in env {
         command.env(key, value);
     }
-    command.spawn().expect("starting the child test process")
-}
-
-/// Reads the child's output until a line contains `marker`, and returns what follows it.
-pub fn read_line_with(child: &mut std::process::Child, marker: &str) -> String {
-    use std::io::BufRead;
-    let stdout = child.stdout.as_mut().expect("piped stdout");
-    let mut reader = std::io::BufReader::new(stdout);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_line(&mut line)
-            .expect("reading the child's output");
-        assert!(read > 0, "the child ended before printing {marker:?}");
-        if let Some(rest) = line.split(marker).nth(1) {
-            return rest.trim().to_string();
-        }
-    }
+    let mut child = command.spawn().expect("starting the child test process");
+    let output = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    RunningChild { child, output }
 }
 
 /// Panics unless this process was started by [`run_child`]: child tests check things that

@@ -79,10 +79,9 @@ pub async fn volume_exists(name: &str) -> bool {
     }
 }
 
-/// Runs the ignored test `name` of this binary in a child process with extra environment,
-/// and returns its output. The child sees `THROWAWAY_CHILD=1`; an empty value removes the
-/// variable.
-pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
+/// The command that runs the ignored test `name` of this binary alone, with extra
+/// environment. The child sees `THROWAWAY_CHILD=1`; an empty value removes a variable.
+fn child_command(name: &str, env: &[(&str, &str)]) -> Command {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut command = Command::new(exe);
     command
@@ -101,6 +100,13 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
             command.env(key, value);
         }
     }
+    command
+}
+
+/// Runs the ignored test `name` of this binary in a child process (see [`child_command`])
+/// and returns its output once it has passed.
+pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = child_command(name, env);
     let output = command.output().expect("running the child test process");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -166,22 +172,10 @@ impl RunningChild {
 
 /// Starts the ignored test `name` of this binary in a child process and returns at once.
 pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> RunningChild {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut command = Command::new(exe);
+    let mut command = child_command(name, env);
     command
-        .args([
-            name,
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("THROWAWAY_CHILD", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
     let mut child = command.spawn().expect("starting the child test process");
     let output = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
     RunningChild { child, output }

@@ -165,12 +165,12 @@ impl Report {
     /// each bar.
     pub fn to_svg(&self) -> String {
         let rows: Vec<&Row> = self.sections.iter().flat_map(|s| &s.rows).collect();
-        let width = 960.0;
-        let label_width = 300.0;
-        let bar_area = width - label_width - 150.0;
+        let width = 1100.0;
+        let label_width = 400.0;
+        let bar_area = width - label_width - 110.0;
         let bar_height = 14.0;
         let group_height = 3.0 * bar_height + 18.0;
-        let top = 96.0;
+        let top = 112.0;
         let height = top + group_height * rows.len() as f64 + 40.0;
         let series = [
             ("throwaway", "#2b7a4b"),
@@ -188,15 +188,17 @@ impl Report {
             r#"<rect width="100%" height="100%" fill="white"/>
 <text x="16" y="26" font-size="18" font-weight="bold">throwaway vs testcontainers vs the engine's floor (median seconds)</text>
 <text x="16" y="46">{}</text>
-<text x="16" y="62">{}</text>"#,
+<text x="16" y="62">{}</text>
+<text x="16" y="78">{}</text>"#,
             escape(&format!("{} · {} · {}", h.date, h.engine, h.machine)),
-            escape(&format!("{} · {}", h.mode, h.versions)),
+            escape(&h.mode),
+            escape(&h.versions),
         );
         for (i, (name, color)) in series.iter().enumerate() {
             let x = 16.0 + i as f64 * 170.0;
             let _ = writeln!(
                 svg,
-                r#"<rect x="{x}" y="72" width="12" height="12" fill="{color}"/><text x="{}" y="82">{name}</text>"#,
+                r#"<rect x="{x}" y="88" width="12" height="12" fill="{color}"/><text x="{}" y="98">{name}</text>"#,
                 x + 16.0
             );
         }

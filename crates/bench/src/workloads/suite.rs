@@ -145,11 +145,11 @@ pub async fn run(config: &Config) -> Section {
         vs_floor: None,
         runs,
     };
-    let by_hand = row("vs testcontainers, one container by hand", &shared);
+    let by_hand = row("vs one container by hand", &shared);
     let per_test_measure = if per_test_n == TESTS {
-        "vs testcontainers, a container per test".to_string()
+        "vs a container per test".to_string()
     } else {
-        format!("vs testcontainers, a container per test ({per_test_n} run, ×{scale:.1})")
+        format!("vs a container per test ({per_test_n} run, ×{scale:.1})")
     };
     let per_container = row(&per_test_measure, &per_test);
     let speedup = |ratio: Option<f64>| ratio.filter(|r| *r > 0.0).map(|r| 1.0 / r);

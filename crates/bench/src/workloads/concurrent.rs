@@ -31,20 +31,82 @@ pub const GIVE_UP: Duration = Duration::from_secs(75);
 /// When each start of a run finished (seconds since the run began) and whether it worked.
 type Finished = Arc<Mutex<Vec<(f64, bool)>>>;
 
-/// What the sides saw, run by run: a line per run.
+/// What one side saw in one run.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// `throwaway`, `testcontainers` or `floor`.
+    pub side: String,
+    /// When each start finished, in order, and whether it worked.
+    pub finished: Vec<(f64, bool)>,
+    /// Whether the bench gave up waiting.
+    pub gave_up: bool,
+}
+
+impl Seen {
+    fn ready(&self) -> usize {
+        self.finished.iter().filter(|(_, ok)| *ok).count()
+    }
+
+    /// All started, in time.
+    fn clean(&self) -> bool {
+        !self.gave_up && self.ready() == COUNT
+    }
+}
+
+/// What the sides saw, run by run.
 #[derive(Debug, Default)]
-pub struct Log(Mutex<Vec<String>>);
+pub struct Log(Mutex<Vec<Seen>>);
 
 impl Log {
-    fn push(&self, line: String) {
-        if let Ok(mut lines) = self.0.lock() {
-            lines.push(line);
+    fn push(&self, seen: Seen) {
+        if let Ok(mut all) = self.0.lock() {
+            all.push(seen);
         }
     }
 
-    fn lines(&self) -> Vec<String> {
+    fn all(&self) -> Vec<Seen> {
         self.0.lock().map(|l| l.clone()).unwrap_or_default()
     }
+}
+
+/// One line per side over `runs`: stalls, and when the first and the last start finished.
+fn summary(side: &str, runs: &[Seen]) -> String {
+    let mine: Vec<&Seen> = runs.iter().filter(|s| s.side == side).collect();
+    let range = |pick: &dyn Fn(&Seen) -> Option<f64>| {
+        let values: Vec<f64> = mine.iter().filter_map(|s| pick(s)).collect();
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(0.0_f64, f64::max);
+        if values.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{low:.2}–{high:.2} s")
+        }
+    };
+    let clean = mine.iter().filter(|s| s.clean()).count();
+    let mut line = format!(
+        "{side}: all {COUNT} ready in {clean} of {} run(s); first start done at {}, last at {}",
+        mine.len(),
+        range(&|s| s.finished.first().map(|f| f.0)),
+        range(&|s| s.finished.last().map(|f| f.0)),
+    );
+    for stalled in mine.iter().filter(|s| !s.clean()) {
+        let times: Vec<String> = stalled
+            .finished
+            .iter()
+            .map(|(t, ok)| format!("{t:.2}{}", if *ok { "" } else { "✗" }))
+            .collect();
+        line.push_str(&format!(
+            "; a run with {}/{COUNT} ready, finished at [{}] s{}",
+            stalled.ready(),
+            times.join(", "),
+            if stalled.gave_up {
+                format!(", the rest still starting at {} s", GIVE_UP.as_secs())
+            } else {
+                String::new()
+            }
+        ));
+    }
+    line
 }
 
 /// Starts `COUNT` services with `start`, all from this task, waits for all of them (at most
@@ -88,7 +150,11 @@ where
             String::new()
         }
     );
-    log.push(describe.clone());
+    log.push(Seen {
+        side: side.to_string(),
+        finished: times.clone(),
+        gave_up: outcome.is_err(),
+    });
     match outcome {
         Ok(results) => {
             let mut started = Vec::new();
@@ -169,13 +235,10 @@ pub async fn run(config: &Config) -> Section {
     let outcomes = paired(config, &sides, config.runs(5), limit).await;
     let ready = outcomes.row(NAME, "all 8 ready", Some(2), |s| s.ready);
     let cycle = outcomes.row(NAME, "whole cycle", Some(2), |s| Some(s.total));
-    let lines = log.lines();
-    let stalled = |side: &str| {
-        lines
-            .iter()
-            .filter(|l| l.starts_with(&format!("{side}:")))
-            .any(|l| !l.contains(&format!(" {COUNT}/{COUNT} ready")) || l.contains("gave up"))
-    };
+    // The measured runs only: the warm-up's come first.
+    let all = log.all();
+    let measured = &all[all.len().min(config.warmups() * 3)..];
+    let stalled = |side: &str| measured.iter().any(|s| s.side == side && !s.clean());
     let mut floor_target = Target::bound(
         "3. 8 × Redis: within 1.2× the floor (whole cycle), and no stall",
         cycle.vs_floor,
@@ -199,15 +262,51 @@ pub async fn run(config: &Config) -> Section {
         },
         GIVE_UP.as_secs()
     ));
-    // The measured runs only: the warm-up's lines come first.
-    let measured = outcomes.samples[0].len() * 3;
-    for line in &lines[lines.len().saturating_sub(measured)..] {
-        notes.push(format!("{NAME}: {line}"));
+    for side in ["throwaway", "testcontainers", "floor"] {
+        notes.push(format!("{NAME}: {}", summary(side, measured)));
     }
     Section {
         notes,
         failed: outcomes.any_failed(0) || outcomes.any_failed(2),
         rows: vec![ready, cycle],
         targets: vec![floor_target],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(side: &str, finished: &[(f64, bool)], gave_up: bool) -> Seen {
+        Seen {
+            side: side.to_string(),
+            finished: finished.to_vec(),
+            gave_up,
+        }
+    }
+
+    #[test]
+    fn a_run_that_gave_up_or_failed_a_start_is_a_stall_and_is_spelled_out() {
+        let all_eight: Vec<(f64, bool)> = (1..=8).map(|i| (f64::from(i) / 10.0, true)).collect();
+        let runs = [
+            seen("tc", &all_eight, false),
+            seen("tc", &[(0.5, true), (60.1, false)], true),
+            seen("other", &all_eight, false),
+        ];
+        assert!(runs[0].clean());
+        assert!(!runs[1].clean());
+        let line = summary("tc", &runs);
+        assert!(
+            line.starts_with("tc: all 8 ready in 1 of 2 run(s)"),
+            "{line}"
+        );
+        assert!(
+            line.contains("first start done at 0.10–0.50 s, last at 0.80–60.10 s"),
+            "{line}"
+        );
+        assert!(
+            line.contains("a run with 1/8 ready, finished at [0.50, 60.10✗] s, the rest still starting at 75 s"),
+            "{line}"
+        );
     }
 }

@@ -135,12 +135,54 @@ pub(crate) async fn tail_lines(docker: &Docker, id: &str, n: usize) -> String {
         .join("\n")
 }
 
-/// Every line from unix second `since` on (0: from the container's creation), then live
-/// lines until it stops.
+/// A moment in the engine's log timestamps (RFC 3339, UTC, up to nanoseconds), comparable
+/// without a date library: the date and time to the second compare as text, then the
+/// fraction as a number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct LogTime {
+    seconds: String,
+    nanos: u32,
+}
+
+impl LogTime {
+    /// Parses `2026-11-21T07:20:27.800992123Z` (the fraction is optional).
+    pub(crate) fn parse(text: &str) -> Option<LogTime> {
+        let text = text.strip_suffix('Z')?;
+        let (seconds, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if seconds.len() != 19
+            || fraction.len() > 9
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let nanos = format!("{fraction:0<9}").parse().ok()?;
+        Some(LogTime {
+            seconds: seconds.to_string(),
+            nanos,
+        })
+    }
+}
+
+/// Where a restarted container's output begins: the engine filters by whole seconds, so
+/// lines are also compared with the moment the container started.
+#[derive(Debug, Clone)]
+pub(crate) struct Since {
+    /// A unix second at or before the start.
+    pub unix_seconds: i64,
+    /// The engine's `StartedAt` for the run.
+    pub started_at: LogTime,
+}
+
+/// Every line (with `since`, only those of the run that started then), then live lines
+/// until the container stops.
 ///
 /// The engine connection is driven on the library's runtime; the stream only reads a channel,
 /// so it can be polled from any executor. Dropping it ends the engine request.
-pub(crate) fn follow(docker: &Docker, id: &str, since: i64) -> BoxStream<'static, Result<LogLine>> {
+pub(crate) fn follow(
+    docker: &Docker,
+    id: &str,
+    since: Option<Since>,
+) -> BoxStream<'static, Result<LogLine>> {
     let (tx, rx) = mpsc::channel::<Result<LogLine>>(256);
     let docker = docker.clone();
     let id = id.to_string();
@@ -149,14 +191,25 @@ pub(crate) fn follow(docker: &Docker, id: &str, since: i64) -> BoxStream<'static
             .follow(true)
             .stdout(true)
             .stderr(true)
-            .since(i32::try_from(since).unwrap_or(0))
+            .since(
+                since
+                    .as_ref()
+                    .map_or(0, |s| i32::try_from(s.unix_seconds).unwrap_or(0)),
+            )
+            .timestamps(since.is_some())
             .build();
         let mut stream = docker.logs(&id, Some(options));
         let mut splitter = LineSplitter::default();
         while let Some(chunk) = stream.next().await {
             let lines = match chunk {
                 Ok(output) => match split_output(output) {
-                    Some((source, bytes)) => splitter.push(source, &bytes),
+                    Some((source, bytes)) => {
+                        let lines = splitter.push(source, &bytes);
+                        match &since {
+                            Some(since) => of_the_run(lines, &since.started_at),
+                            None => lines,
+                        }
+                    }
                     None => continue,
                 },
                 Err(err) => {
@@ -187,9 +240,57 @@ pub(crate) fn follow(docker: &Docker, id: &str, since: i64) -> BoxStream<'static
     .boxed()
 }
 
+/// Keeps the lines stamped at or after `started_at`, without their stamps.
+fn of_the_run(lines: Vec<LogLine>, started_at: &LogTime) -> Vec<LogLine> {
+    lines
+        .into_iter()
+        .filter_map(|line| {
+            let (stamp, text) = line.text.split_once(' ').unwrap_or((&line.text, ""));
+            let stamp = LogTime::parse(stamp)?;
+            (stamp >= *started_at).then(|| LogLine {
+                source: line.source,
+                text: text.to_string(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_times_compare_by_instant_whatever_the_fraction_length() {
+        let t = |s: &str| LogTime::parse(s).unwrap();
+        // As text, ".8Z" sorts after ".80001Z"; as instants it is earlier.
+        assert!(t("2026-11-21T07:20:27.8Z") < t("2026-11-21T07:20:27.80001Z"));
+        assert!(t("2026-11-21T07:20:28Z") > t("2026-11-21T07:20:27.999999999Z"));
+        assert_eq!(
+            t("2026-11-21T07:20:27.5Z"),
+            t("2026-11-21T07:20:27.500000000Z")
+        );
+        assert!(LogTime::parse("yesterday").is_none());
+        assert!(LogTime::parse("2026-11-21T07:20:27.5").is_none());
+    }
+
+    #[test]
+    fn only_the_lines_of_the_run_are_kept_without_their_stamps() {
+        let line = |text: &str| LogLine {
+            source: LogSource::Stdout,
+            text: text.to_string(),
+        };
+        let started = LogTime::parse("2026-11-21T07:20:27.5Z").unwrap();
+        let kept = of_the_run(
+            vec![
+                line("2026-11-21T07:20:27.4Z ready (the previous run)"),
+                line("2026-11-21T07:20:27.6Z ready"),
+                line("2026-11-21T07:20:28.0Z "),
+            ],
+            &started,
+        );
+        let texts: Vec<_> = kept.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["ready", ""]);
+    }
 
     #[test]
     fn lines_are_split_per_stream_across_chunks() {

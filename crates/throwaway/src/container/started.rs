@@ -45,9 +45,9 @@ pub(crate) struct Inner {
     host: String,
     exposed: Vec<ContainerPort>,
     ports: Mutex<BTreeMap<ContainerPort, u16>>,
-    /// Unix seconds of the last start, so that a readiness check after a restart reads only
-    /// the new run's output.
-    logs_since: Mutex<i64>,
+    /// Where the last run's output begins, after a restart, so that a readiness check reads
+    /// only the new run's output.
+    logs_since: Mutex<Option<logs::Since>>,
     wait: Wait,
     startup_timeout: Duration,
     docker: Docker,
@@ -69,7 +69,7 @@ impl Container {
             host,
             exposed,
             ports: Mutex::new(BTreeMap::new()),
-            logs_since: Mutex::new(0),
+            logs_since: Mutex::new(None),
             wait,
             startup_timeout,
             docker,
@@ -151,7 +151,7 @@ impl Container {
     /// The container's output as a stream of lines: everything so far, then live output
     /// until the container stops.
     pub fn follow_logs(&self) -> impl Stream<Item = Result<LogLine>> + Send + 'static {
-        logs::follow(&self.inner.docker, &self.inner.id, 0)
+        logs::follow(&self.inner.docker, &self.inner.id, None)
     }
 
     /// Copies a host file or folder into the running container at `container_path`.
@@ -238,15 +238,19 @@ impl Container {
     /// As for the first start: the container exits, or is not ready in time.
     pub async fn start(&self) -> Result<()> {
         self.run(|c| async move {
-            let since = SystemTime::now()
+            let unix_seconds = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            *c.logs_since.lock().unwrap_or_else(|p| p.into_inner()) = since;
+                .map_or(0, |d| d.as_secs() as i64 - 1);
             c.docker
                 .start_container(&c.id, None)
                 .await
                 .map_err(|e| Error::engine(format!("starting {} again", c.describe()), e))?;
-            c.read_ports().await?;
+            let started_at = c.read_ports().await?;
+            *c.logs_since.lock().unwrap_or_else(|p| p.into_inner()) =
+                started_at.map(|started_at| logs::Since {
+                    unix_seconds,
+                    started_at,
+                });
             wait_until_ready(&c.wait, &*c, c.startup_timeout).await
         })
         .await
@@ -351,13 +355,18 @@ impl Inner {
         ))
     }
 
-    /// Reads the published ports from the engine; called once per start.
-    pub(crate) async fn read_ports(&self) -> Result<()> {
+    /// Reads the published ports from the engine; called once per start. Returns when the
+    /// engine says the container started.
+    pub(crate) async fn read_ports(&self) -> Result<Option<logs::LogTime>> {
         let inspected = self
             .docker
             .inspect_container(&self.id, None)
             .await
             .map_err(|e| Error::engine(format!("inspecting {}", self.describe()), e))?;
+        let started_at = inspected
+            .state
+            .and_then(|s| s.started_at)
+            .and_then(|t| logs::LogTime::parse(&t));
         let published = inspected
             .network_settings
             .and_then(|n| n.ports)
@@ -372,7 +381,7 @@ impl Inner {
             }
         }
         *self.ports.lock().unwrap_or_else(|p| p.into_inner()) = ports;
-        Ok(())
+        Ok(started_at)
     }
 
     /// `image (short id)`, the way messages name the container.
@@ -496,7 +505,11 @@ impl Target for Inner {
     }
 
     fn follow_logs(&self) -> BoxStream<'_, Result<LogLine>> {
-        let since = *self.logs_since.lock().unwrap_or_else(|p| p.into_inner());
+        let since = self
+            .logs_since
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         logs::follow(&self.docker, &self.id, since)
     }
 

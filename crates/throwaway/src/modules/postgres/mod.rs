@@ -304,7 +304,7 @@ impl Postgres {
             // What initdb would find anyway, without reading every time zone file to find
             // it (a quarter to most of a second).
             .env("TZ", "Etc/UTC")
-            .wait_for(readiness(&self.user, &database))
+            .wait_for(readiness(&self.user, &database, self.data_volume.is_none()))
             .startup_timeout(self.startup_timeout);
         if let Some(volume) = &self.data_volume {
             request = request.mount(Mount::volume(volume, PGDATA));
@@ -529,10 +529,19 @@ impl Postgres {
     }
 }
 
-/// Ready means the real server accepts TCP connections: the log line comes first from
-/// the temporary init server on a fresh data directory, which listens on its socket only,
-/// so `pg_isready` over TCP tells the two apart.
-fn readiness(user: &str, database: &str) -> Wait {
+/// Ready means the real server is up, not the temporary one that runs the init scripts on a
+/// fresh data directory (listening on its socket only) and logs the same line first.
+/// `start` then logs in from the host before returning.
+fn readiness(user: &str, database: &str, fresh: bool) -> Wait {
+    if fresh {
+        // A data directory the container starts empty (tmpfs, or the image's anonymous
+        // volume) is always initialised first: the second line comes from the real server.
+        // Cheaper than an exec in the container, and an init script that fails ends the
+        // container before that line, which the wait reports at once.
+        return Wait::log(READY_LINE).times(2);
+    }
+    // A named volume may hold an initialised cluster (one line) or not (two): wait for the
+    // first, then for a server that answers over TCP, which only the real one does.
     Wait::log(READY_LINE).and(Wait::exec([
         "pg_isready",
         "--quiet",
@@ -667,10 +676,13 @@ mod tests {
 
     #[test]
     fn readiness_waits_for_the_real_server_over_tcp() {
-        let wait = readiness("app", "users").to_string();
+        let wait = readiness("app", "users", false).to_string();
         assert!(wait.contains(READY_LINE), "{wait}");
         assert!(wait.contains("pg_isready"), "{wait}");
         assert!(wait.contains("127.0.0.1"), "{wait}");
+        let fresh = readiness("app", "users", true).to_string();
+        assert!(fresh.contains("×2"), "{fresh}");
+        assert!(!fresh.contains("pg_isready"), "{fresh}");
     }
 
     #[test]

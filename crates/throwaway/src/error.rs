@@ -78,6 +78,12 @@ impl Error {
         error
     }
 
+    /// Records the engine status this error stands for.
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
     /// The engine's HTTP status, if this error is the engine's answer to a call.
     pub(crate) fn engine_status(&self) -> Option<u16> {
         self.status

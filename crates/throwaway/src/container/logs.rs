@@ -200,7 +200,16 @@ pub(crate) fn follow(
             .build();
         let mut stream = docker.logs(&id, Some(options));
         let mut splitter = LineSplitter::default();
-        while let Some(chunk) = stream.next().await {
+        loop {
+            // A quiet service writes nothing for a long time: notice at once that nobody
+            // reads any more, and let the engine request go.
+            let chunk = tokio::select! {
+                _ = tx.closed() => return,
+                chunk = stream.next() => match chunk {
+                    Some(chunk) => chunk,
+                    None => break,
+                },
+            };
             let lines = match chunk {
                 Ok(output) => match split_output(output) {
                     Some((source, bytes)) => {

@@ -406,13 +406,38 @@ fn looks_secret(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
+/// `value` with the password of any `scheme://user:password@host` in it masked.
+fn mask_url_passwords(value: &str) -> String {
+    let Some(scheme_end) = value.find("://") else {
+        return value.to_string();
+    };
+    let rest = &value[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return value.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &value[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => value.to_string(),
+    }
+}
+
 impl fmt::Debug for ContainerRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let env: BTreeMap<&str, &str> = self
+        let env: BTreeMap<&str, String> = self
             .env
             .iter()
             .map(|(k, v)| {
-                let shown = if looks_secret(k) { "***" } else { v.as_str() };
+                let shown = if looks_secret(k) {
+                    "***".to_string()
+                } else {
+                    mask_url_passwords(v)
+                };
                 (k.as_str(), shown)
             })
             .collect();
@@ -502,6 +527,22 @@ mod tests {
             .env("A", "1")
             .with_create_body(|body| body.stop_signal = Some("SIGINT".into()));
         assert_eq!(body(&request).stop_signal.as_deref(), Some("SIGINT"));
+    }
+
+    #[test]
+    fn debug_masks_passwords_in_urls() {
+        assert_eq!(
+            mask_url_passwords("postgres://app:s3cr@t@127.0.0.1:5432/db"),
+            "postgres://app:***@127.0.0.1:5432/db"
+        );
+        assert_eq!(
+            mask_url_passwords("redis://:pw@h:1/2"),
+            "redis://:***@h:1/2"
+        );
+        assert_eq!(mask_url_passwords("http://host/a@b"), "http://host/a@b");
+        assert_eq!(mask_url_passwords("plain"), "plain");
+        let request = ContainerRequest::new("app").env("DATABASE_URL", "postgres://u:hunter2@db/x");
+        assert!(!format!("{request:?}").contains("hunter2"));
     }
 
     #[test]

@@ -218,6 +218,11 @@ async fn attach(
     let docker = engine.docker();
     let deadline = Instant::now() + request.startup_timeout;
     let vanish_deadline = Instant::now() + std::time::Duration::from_secs(3);
+    // A container still only created this long after we first saw it was left half-made
+    // by a process stopped between create and start: its creator copies files in within
+    // moments.
+    let stale_after = Instant::now() + std::time::Duration::from_secs(10);
+    let mut restarted: Option<i64> = None;
     let id = loop {
         let inspected = match docker.inspect_container(name, None).await {
             Ok(inspected) => inspected,
@@ -240,16 +245,28 @@ async fn attach(
         match state.status {
             Some(Status::RUNNING) => break id,
             // A stopped one (a reused container after a reboot, say) is started again.
-            Some(Status::EXITED) => match docker.start_container(&id, None).await {
-                Ok(()) => {}
-                Err(err) if engine_status(&err) == Some(304) => {}
-                Err(err) => {
-                    return Err(Error::engine(
-                        format!("starting the existing container {name}"),
-                        err,
-                    ))
+            Some(Status::EXITED) => {
+                restarted = Some(unix_seconds_now() - 1);
+                match docker.start_container(&id, None).await {
+                    Ok(()) => {}
+                    Err(err) if engine_status(&err) == Some(304) => {}
+                    Err(err) => {
+                        return Err(Error::engine(
+                            format!("starting the existing container {name}"),
+                            err,
+                        ))
+                    }
                 }
-            },
+            }
+            Some(Status::CREATED | Status::DEAD) if Instant::now() >= stale_after => {
+                super::started::remove(docker, &id, name).await?;
+                // As if it had never been there: the caller creates it afresh.
+                return Err(Error::new(
+                    ErrorKind::Engine,
+                    format!("the existing container {name} was left half-made; removed it"),
+                )
+                .with_status(404));
+            }
             // Just created by another process, which is still copying files in: give it time.
             _ => {}
         }
@@ -265,10 +282,21 @@ async fn attach(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let container = handle(engine, request, id, reference).kept();
-    container.inner().read_ports().await?;
+    let started_at = container.inner().read_ports().await?;
+    if let Some(unix_seconds) = restarted {
+        // Judge readiness on this run's output, not the previous run's.
+        container.inner().begin_run(unix_seconds, started_at);
+    }
     wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
     tracing::info!(container = %container.describe(), "attached to an existing container");
     Ok(container)
+}
+
+/// The current unix second.
+pub(crate) fn unix_seconds_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The start call itself failed: usually the command cannot be run (not found, not

@@ -26,8 +26,6 @@
 //!
 //! Discovery only reads configuration and checks that paths exist; it never connects.
 
-#![allow(dead_code)] // Wired up by the engine client.
-
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

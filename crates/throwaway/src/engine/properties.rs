@@ -26,12 +26,8 @@
 //! the unprefixed `RYUK_CONNECTION_TIMEOUT` and `RYUK_RECONNECTION_TIMEOUT`; so do we, after the
 //! prefixed names. `tc.host` is read from the properties file only, as both Java and Go do.
 //! Durations are Go-style (`90s`, `1m30s`, `500ms`) or a plain number of seconds (Java's style).
-// The reaper and reuse settings (ryuk.*, testcontainers.reuse.enable, docker.socket.override)
-// are parsed and tested here; the lifecycle layer reads them once the reaper lands.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::environment::Environment;
@@ -223,7 +219,6 @@ pub(crate) struct Setting {
 pub(crate) struct Settings {
     vars: HashMap<String, String>,
     properties: Properties,
-    properties_path: Option<PathBuf>,
 }
 
 impl Settings {
@@ -237,22 +232,14 @@ impl Settings {
         let vars = names
             .filter_map(|name| Some((name.to_string(), env.var(name)?)))
             .collect();
-        let properties_path = env.home_dir().map(|home| home.join(PROPERTIES_FILE_NAME));
-        let properties = properties_path
+        let properties = env
+            .home_dir()
+            .map(|home| home.join(PROPERTIES_FILE_NAME))
             .as_deref()
             .and_then(|path| env.read_to_string(path))
             .map(|text| Properties::parse(&text))
             .unwrap_or_default();
-        Settings {
-            vars,
-            properties,
-            properties_path,
-        }
-    }
-
-    /// Where the properties file was looked for, if the home directory is known.
-    pub(crate) fn properties_path(&self) -> Option<&std::path::Path> {
-        self.properties_path.as_deref()
+        Settings { vars, properties }
     }
 
     /// An environment variable from the snapshot: trimmed, `None` if unset or empty.
@@ -334,12 +321,6 @@ impl Settings {
                 ),
             )),
         }
-    }
-
-    /// `tc.host`: the endpoint Testcontainers Desktop/Cloud writes into the properties file.
-    /// Properties only: Testcontainers reads no environment variable for it.
-    pub(crate) fn tc_host(&self) -> Option<&str> {
-        self.property("tc.host")
     }
 
     /// The host name tests use to reach published ports, when the user set one
@@ -638,15 +619,8 @@ mod tests {
     #[test]
     fn no_home_or_no_file_means_no_properties() {
         let settings = Settings::load(&FakeEnvironment::new().home(None));
-        assert_eq!(settings.properties_path(), None);
         assert_eq!(settings.ryuk_image(), None);
         let settings = Settings::load(&FakeEnvironment::new());
-        assert_eq!(
-            settings.properties_path(),
-            Some(std::path::Path::new(
-                "/home/test/.testcontainers.properties"
-            ))
-        );
         assert!(!settings.ryuk_disabled().unwrap());
         assert!(!settings.reuse_enabled().unwrap());
         assert!(!settings.ryuk_privileged().unwrap());
@@ -716,7 +690,7 @@ mod tests {
             Some("/var/run/docker.sock")
         );
         assert!(settings.ryuk_privileged().unwrap());
-        assert_eq!(settings.tc_host(), Some("tcp://127.0.0.1:50000"));
+        assert_eq!(settings.property("tc.host"), Some("tcp://127.0.0.1:50000"));
     }
 
     #[test]

@@ -18,6 +18,9 @@ use super::ImageRef;
 use crate::engine::discovery::docker_config_dir;
 use crate::engine::environment::Environment;
 
+/// How long a credential helper may take to answer.
+const HELPER_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The name the docker CLI files Docker Hub's credentials under.
 const DOCKER_HUB: &str = "https://index.docker.io/v1/";
 
@@ -73,12 +76,34 @@ impl Helpers for ProgramHelpers {
             .map_err(|e| tracing::debug!(%program, "credential helper not usable: {e}"))
             .ok()?;
         child.stdin.take()?.write_all(server.as_bytes()).ok()?;
-        let output = child.wait_with_output().ok()?;
-        if !output.status.success() {
+        // A helper may wait for a person (a locked keychain, a GPG pinentry): never let it
+        // hold a start up for long.
+        let deadline = std::time::Instant::now() + HELPER_LIMIT;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    tracing::warn!(
+                        %program,
+                        "credential helper gave no answer within {} s; pulling without credentials",
+                        HELPER_LIMIT.as_secs()
+                    );
+                    return None;
+                }
+            }
+        };
+        if !status.success() {
             // Helpers exit non-zero for "no credentials for this server": not an error.
             return None;
         }
-        serde_json::from_slice(&output.stdout).ok()
+        let mut stdout = Vec::new();
+        std::io::Read::read_to_end(&mut child.stdout.take()?, &mut stdout).ok()?;
+        serde_json::from_slice(&stdout).ok()
     }
 }
 

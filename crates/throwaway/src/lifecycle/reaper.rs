@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::sync::OnceCell;
+use tokio::sync::{watch, OnceCell};
 
 use crate::container::{Container, ContainerRequest, Mount};
 use crate::engine::{labels, Engine};
@@ -38,7 +38,8 @@ const REAPER_LABEL: &str = "org.testcontainers.ryuk";
 /// How long to wait for the reaper to acknowledge the filter.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
-static GUARD: OnceCell<()> = OnceCell::const_new();
+/// Whether this process holds a connection to a reaper right now; set up once.
+static GUARD: OnceCell<watch::Receiver<bool>> = OnceCell::const_new();
 
 /// Makes sure this session is guarded by a reaper: starts or finds one and connects, once per
 /// process; later calls return at once. Does nothing when the reaper is disabled.
@@ -50,23 +51,42 @@ pub(crate) async fn guard(engine: &'static Engine) -> Result<()> {
     if engine.settings().ryuk_disabled()? {
         return Ok(());
     }
-    GUARD
+    let connected = GUARD
         .get_or_try_init(|| async {
             let stream = connect(engine).await?;
-            crate::engine::runtime::runtime().spawn(keep_alive(engine, stream));
-            Ok(())
+            let (tx, rx) = watch::channel(true);
+            crate::engine::runtime::runtime().spawn(keep_alive(engine, stream, tx));
+            Ok::<_, Error>(rx)
         })
-        .await
-        .map(|_| ())
+        .await?;
+    if *connected.borrow() {
+        return Ok(());
+    }
+    // The reaper went away and a new one is being found: nothing of the session may be
+    // created unguarded meanwhile.
+    let mut connected = connected.clone();
+    let reconnected = tokio::time::timeout(CONNECT_PATIENCE * 2, connected.wait_for(|c| *c)).await;
+    match reconnected {
+        Ok(Ok(_)) => Ok(()),
+        _ => Err(reaper_error(
+            "the connection to the reaper was lost and no reaper could be reached since"
+                .to_string(),
+        )),
+    }
 }
 
 /// Holds the connection for the life of the process; if it breaks (the reaper was killed or
 /// removed), connects to a new reaper, retrying until it succeeds.
-async fn keep_alive(engine: &'static Engine, mut stream: TcpStream) {
+async fn keep_alive(
+    engine: &'static Engine,
+    mut stream: TcpStream,
+    connected: watch::Sender<bool>,
+) {
     loop {
         // The reaper never writes after the ACK: a read returns only when the connection ends.
         let mut buffer = [0u8; 64];
         let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer).await;
+        connected.send_replace(false);
         tracing::warn!("lost the connection to the reaper; starting or finding another");
         let mut delay = Duration::from_millis(200);
         stream = loop {
@@ -79,6 +99,7 @@ async fn keep_alive(engine: &'static Engine, mut stream: TcpStream) {
                 }
             }
         };
+        connected.send_replace(true);
         tracing::info!("reconnected to a reaper");
     }
 }
@@ -199,7 +220,7 @@ async fn start(engine: &'static Engine) -> Result<Container> {
         .unwrap_or_else(|| DEFAULT_REAPER_IMAGE.to_string());
     let socket = settings
         .docker_socket_override()
-        .or_else(|| engine.socket_path())
+        .or_else(|| engine.socket_path().filter(|path| mountable(path)))
         .unwrap_or_else(|| "/var/run/docker.sock".to_string());
     let mut request = ContainerRequest::new(image)
         .name(reaper_name(engine))
@@ -215,12 +236,15 @@ async fn start(engine: &'static Engine) -> Result<Container> {
             host.auto_remove = Some(true);
         });
     if let Some(timeout) = settings.ryuk_connection_timeout()? {
-        request = request.env("RYUK_CONNECTION_TIMEOUT", format!("{}s", timeout.as_secs()));
+        request = request.env(
+            "RYUK_CONNECTION_TIMEOUT",
+            format!("{}ms", timeout.as_millis()),
+        );
     }
     if let Some(timeout) = settings.ryuk_reconnection_timeout()? {
         request = request.env(
             "RYUK_RECONNECTION_TIMEOUT",
-            format!("{}s", timeout.as_secs()),
+            format!("{}ms", timeout.as_millis()),
         );
     }
     request.for_reaper().start_unguarded().await.map_err(|err| {
@@ -235,6 +259,15 @@ async fn start(engine: &'static Engine) -> Result<Container> {
             format!("could not start the reaper: {err}. {advice}"),
         )
     })
+}
+
+/// Whether the engine's socket path on this machine is also a path on the engine's host,
+/// so that the reaper can mount it. Engines in a VM (Docker Desktop, Colima, Podman
+/// machine, Rancher Desktop) forward a socket under the user's home directory; inside
+/// their VM the engine listens on `/var/run/docker.sock`, as Testcontainers assumes.
+fn mountable(path: &str) -> bool {
+    let home = std::env::var("HOME").unwrap_or_default();
+    home.is_empty() || !path.starts_with(&home)
 }
 
 fn reaper_error(message: String) -> Error {

@@ -354,11 +354,17 @@ impl fmt::Display for HttpWait {
 
 impl fmt::Debug for HttpWait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be credentials (Authorization, cookies, API keys): names only.
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, _)| (name.as_str(), "***"))
+            .collect();
         f.debug_struct("HttpWait")
             .field("path", &self.path)
             .field("port", &self.port)
             .field("method", &self.method)
-            .field("headers", &self.headers)
+            .field("headers", &headers)
             .field("status", &self.status)
             .field("body_contains", &self.body_contains)
             .field(
@@ -373,6 +379,14 @@ impl fmt::Debug for HttpWait {
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn debug_shows_header_names_not_values() {
+        let wait = super::super::Wait::http("/health").header("Authorization", "Bearer t0ken");
+        let shown = format!("{wait:?} {:?}", super::super::Wait::from(wait.clone()));
+        assert!(shown.contains("Authorization"), "{shown}");
+        assert!(!shown.contains("t0ken"), "{shown}");
+    }
     use std::time::Duration;
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

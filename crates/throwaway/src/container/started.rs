@@ -293,11 +293,6 @@ impl Container {
         self.inner.describe()
     }
 
-    /// Lets the container outlive this handle: `Drop` leaves it alone.
-    pub(crate) fn forget(mut self) {
-        self.removed = true;
-    }
-
     /// The same handle, but one that never removes the container: it is shared with other
     /// processes or kept for later runs.
     pub(crate) fn kept(mut self) -> Self {

@@ -170,7 +170,7 @@ async fn start_or_find(engine: &'static Engine) -> Result<(String, u16)> {
             Ok(reaper) => {
                 let address = (reaper.host().to_string(), reaper.host_port(REAPER_PORT)?);
                 // The reaper outlives this handle: it removes itself when its work is done.
-                reaper.forget();
+                drop(reaper.kept());
                 return Ok(address);
             }
             Err(err) if is_name_conflict(&err) => {

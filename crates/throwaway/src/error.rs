@@ -53,8 +53,10 @@ pub struct Error {
 }
 
 impl Error {
-    /// An error of `kind` with a complete, human-readable message.
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// An error of `kind` with a complete message for a person: what happened, to which
+    /// container, image or service, and what to do about it. For modules built with the
+    /// [kit](crate::kit); a service that refused something is [`ErrorKind::Service`].
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
             message: message.into(),
@@ -63,8 +65,12 @@ impl Error {
         }
     }
 
-    /// Attach the underlying cause.
-    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+    /// Attaches the underlying cause (a client's error), shown by `Debug` and
+    /// [`std::error::Error::source`], not by `Display`.
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -78,15 +84,9 @@ impl Error {
         error
     }
 
-    /// Records the engine status this error stands for.
-    pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// The engine's HTTP status, if this error is the engine's answer to a call.
-    pub(crate) fn engine_status(&self) -> Option<u16> {
-        self.status
+    /// Whether the engine refused to create a container because its name is taken.
+    pub(crate) fn is_name_conflict(&self) -> bool {
+        self.status == Some(409) || (self.status.is_some() && names_a_conflict(&self.message))
     }
 
     /// The category of the error.
@@ -109,6 +109,23 @@ pub(crate) fn engine_detail(err: &bollard::errors::Error) -> String {
         } => format!("the engine answered {status_code}: {}", message.trim()),
         other => other.to_string(),
     }
+}
+
+/// Whether the engine refused a create call because the name is taken: Docker answers 409;
+/// Podman answers 500, saying that the name "is already in use". Judged by what the engine
+/// said, not only by the status.
+pub(crate) fn is_name_conflict(err: &bollard::errors::Error) -> bool {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => *status_code == 409 || names_a_conflict(message),
+        _ => false,
+    }
+}
+
+fn names_a_conflict(message: &str) -> bool {
+    message.contains("is already in use")
 }
 
 /// The HTTP status of an engine error, if the engine answered at all.

@@ -120,6 +120,7 @@ mod container;
 mod engine;
 mod error;
 mod image;
+pub mod kit;
 mod lifecycle;
 mod modules;
 mod wait;
@@ -129,17 +130,17 @@ pub mod blocking;
 
 pub use container::{
     Container, ContainerPort, ContainerRequest, ExecResult, LogLine, LogSource, Logs, Mount,
-    Network, Protocol, DEFAULT_STARTUP_TIMEOUT,
+    Network, Protocol, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
 };
 pub use engine::{engine_info, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
-pub use lifecycle::{Shared, Start, DEFAULT_REAPER_IMAGE};
+pub use lifecycle::Shared;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "redis")]
 pub use modules::redis;
-pub use wait::{HttpWait, Wait};
+pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};
 
 // The README's examples are compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]

@@ -3,6 +3,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use bollard::query_parameters::UploadToContainerOptionsBuilder;
+use bollard::Docker;
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// What to copy into a container.
@@ -96,6 +99,33 @@ pub(crate) fn single_file(
         ErrorKind::Io,
         format!("{container_path} in {container} is not a regular file"),
     ))
+}
+
+/// Uploads `source` into container `id` so that it lands at `container_path`.
+pub(crate) async fn upload(
+    docker: &Docker,
+    id: &str,
+    who: &str,
+    container_path: &str,
+    source: &CopySource,
+) -> Result<()> {
+    let archive = archive(container_path, source)?;
+    upload_archive(docker, id, who, container_path, archive).await
+}
+
+/// Uploads a tar `archive` (made by [`copy::archive`] for `container_path`) into `id`.
+pub(crate) async fn upload_archive(
+    docker: &Docker,
+    id: &str,
+    who: &str,
+    container_path: &str,
+    archive: Vec<u8>,
+) -> Result<()> {
+    let options = UploadToContainerOptionsBuilder::new().path("/").build();
+    docker
+        .upload_to_container(id, Some(options), bollard::body_full(archive.into()))
+        .await
+        .map_err(|e| Error::engine(format!("copying {container_path} into {who}"), e))
 }
 
 #[cfg(test)]

@@ -71,12 +71,11 @@ impl Identity {
 pub(crate) fn decide(
     engine: &Engine,
     reuse: bool,
-    is_reaper: bool,
     own_name: Option<&str>,
     body: &mut ContainerCreateBody,
     copied: &[Vec<u8>],
 ) -> Result<Identity> {
-    if is_reaper || own_name.is_some() {
+    if own_name.is_some() {
         return Ok(Identity::Own(own_name.map(str::to_string)));
     }
     if reuse {

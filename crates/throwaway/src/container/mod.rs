@@ -1,22 +1,27 @@
-//! Container requests and started containers (DESIGN.md layer 3).
+//! Container requests and started containers (DESIGN.md layer 4).
 
+mod attach;
 mod copy;
 mod exec;
 mod identity;
+mod inner;
+mod launch;
 mod logs;
 mod mount;
 mod network;
-mod port;
+pub(crate) mod reaper;
 mod request;
 mod start;
 mod started;
 
+pub use crate::engine::{ContainerPort, Protocol};
 pub use exec::ExecResult;
 pub(crate) use identity::in_shared_scope;
+pub(crate) use inner::remove as remove_by_id;
 pub use logs::{LogLine, LogSource, Logs};
 pub use mount::Mount;
 pub use network::Network;
-pub use port::{ContainerPort, Protocol};
+pub use reaper::DEFAULT_REAPER_IMAGE;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use start::Start;
 pub use started::Container;
-pub(crate) use started::{pick_binding, remove as remove_by_id};

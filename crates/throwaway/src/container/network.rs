@@ -52,7 +52,7 @@ impl Network {
         let name = name.into();
         on_engine(async move {
             let engine = Engine::get().await?;
-            crate::lifecycle::reaper::guard(engine).await?;
+            super::reaper::guard(engine).await?;
             let request = NetworkCreateRequest {
                 name: name.clone(),
                 driver: Some("bridge".to_string()),

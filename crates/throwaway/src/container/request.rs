@@ -60,9 +60,9 @@ pub struct ContainerRequest {
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
     pub(crate) pull_policy: PullPolicy,
-    /// Set for the reaper's own container: no session label (the reaper must not remove
-    /// itself mid-way), and no reaper guarding it.
-    pub(crate) is_reaper: bool,
+    /// Aliases given before any network was joined: reported when the container starts,
+    /// rather than silently dropped.
+    pub(crate) stray_aliases: Vec<String>,
     pub(crate) reuse: bool,
     modifiers: Vec<Modifier>,
 }
@@ -102,7 +102,7 @@ impl ContainerRequest {
             wait: Wait::none(),
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             pull_policy: PullPolicy::default(),
-            is_reaper: false,
+            stray_aliases: Vec::new(),
             reuse: false,
             modifiers: Vec::new(),
         }
@@ -207,13 +207,7 @@ impl ContainerRequest {
     pub fn network_alias(mut self, alias: impl Into<String>) -> Self {
         match self.networks.last_mut() {
             Some(attachment) => attachment.aliases.push(alias.into()),
-            None => {
-                // Keep it so that `start` can say what is wrong instead of silently dropping it.
-                self.networks.push(NetworkAttachment {
-                    name: String::new(),
-                    aliases: vec![alias.into()],
-                })
-            }
+            None => self.stray_aliases.push(alias.into()),
         }
         self
     }
@@ -313,12 +307,6 @@ impl ContainerRequest {
         modify: impl Fn(&mut ContainerCreateBody) + Send + Sync + 'static,
     ) -> Self {
         self.modifiers.push(Arc::new(modify));
-        self
-    }
-
-    /// Marks the request as the reaper's own container.
-    pub(crate) fn for_reaper(mut self) -> Self {
-        self.is_reaper = true;
         self
     }
 

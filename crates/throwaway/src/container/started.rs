@@ -1,29 +1,24 @@
 //! A started container: its ports, output, commands, files and lifecycle.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::query_parameters::{
-    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
-    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
-};
+use bollard::query_parameters::{DownloadFromContainerOptionsBuilder, StopContainerOptionsBuilder};
 use bollard::Docker;
-use futures_util::future::BoxFuture;
-use futures_util::stream::{BoxStream, Stream};
-use futures_util::{FutureExt, StreamExt, TryStreamExt};
+use futures_util::stream::Stream;
+use futures_util::{FutureExt, TryStreamExt};
 
 use super::copy::{self, CopySource};
 use super::exec::{self, ExecResult};
+use super::inner::{remove, short_id, Inner};
 use super::logs::{self, LogLine, Logs};
-use super::ContainerPort;
 use crate::engine::runtime::{block_on_engine, on_engine};
-use crate::error::{engine_status, Error, ErrorKind, Result};
-use crate::wait::target::{ExecOutcome, ExitInfo, Health, Target};
-use crate::wait::{wait_until_ready, Wait};
+use crate::engine::ContainerPort;
+use crate::error::{engine_status, Error, Result};
+use crate::wait::Endpoints;
 
 /// How long `Drop` waits for the engine to remove a container before it gives up and lets
 /// the removal finish in the background.
@@ -35,48 +30,24 @@ const DROP_REMOVAL_LIMIT: Duration = Duration::from_secs(30);
 /// error if removal fails.
 pub struct Container {
     inner: Arc<Inner>,
-    removed: bool,
+    on_drop: OnDrop,
 }
 
-/// What a started container knows about itself, shared with work on the engine runtime.
-pub(crate) struct Inner {
-    id: String,
-    image: String,
-    host: String,
-    exposed: Vec<ContainerPort>,
-    ports: Mutex<BTreeMap<ContainerPort, u16>>,
-    /// Where the last run's output begins, after a restart, so that a readiness check reads
-    /// only the new run's output.
-    logs_since: Mutex<Option<logs::Since>>,
-    wait: Wait,
-    startup_timeout: Duration,
-    docker: Docker,
+/// What dropping a [`Container`] handle does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnDrop {
+    /// Removes the container: the handle owns it.
+    Remove,
+    /// Leaves it: it is shared with other processes, kept for later runs, or already removed.
+    Leave,
 }
 
 impl Container {
-    pub(crate) fn new(
-        id: String,
-        image: String,
-        host: String,
-        exposed: Vec<ContainerPort>,
-        wait: Wait,
-        startup_timeout: Duration,
-        docker: Docker,
-    ) -> Self {
-        let inner = Inner {
-            id,
-            image,
-            host,
-            exposed,
-            ports: Mutex::new(BTreeMap::new()),
-            logs_since: Mutex::new(None),
-            wait,
-            startup_timeout,
-            docker,
-        };
+    /// The handle on a container that `inner` describes; dropping it removes the container.
+    pub(super) fn new(inner: Inner) -> Self {
         Container {
             inner: Arc::new(inner),
-            removed: false,
+            on_drop: OnDrop::Remove,
         }
     }
 
@@ -111,7 +82,7 @@ impl Container {
     /// The host port that container port `port` is published on.
     ///
     /// # Errors
-    /// [`ErrorKind::PortNotExposed`] if the request did not expose `port`; the message lists
+    /// [`ErrorKind::PortNotExposed`](crate::ErrorKind::PortNotExposed) if the request did not expose `port`; the message lists
     /// the ports it did expose.
     pub fn host_port(&self, port: impl Into<ContainerPort>) -> Result<u16> {
         self.inner.host_port(port.into())
@@ -119,14 +90,14 @@ impl Container {
 
     /// Every exposed container port with its host port.
     pub fn ports(&self) -> Vec<(ContainerPort, u16)> {
-        let ports = self.inner.ports.lock().unwrap_or_else(|p| p.into_inner());
+        let ports = self.inner.ports();
         ports.iter().map(|(c, h)| (*c, *h)).collect()
     }
 
     /// Runs a command (no shell: `["sh", "-c", "…"]` if you need one) and waits for it.
     ///
     /// # Errors
-    /// [`ErrorKind::Exec`] if the command could not be started; a command that runs and fails
+    /// [`ErrorKind::Exec`](crate::ErrorKind::Exec) if the command could not be started; a command that runs and fails
     /// is not an error: look at [`ExecResult::exit_code`].
     pub async fn exec<I, S>(&self, cmd: I) -> Result<ExecResult>
     where
@@ -142,7 +113,7 @@ impl Container {
     /// Everything the container has written so far.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine cannot return the logs (e.g. the container is gone).
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine cannot return the logs (e.g. the container is gone).
     pub async fn logs(&self) -> Result<Logs> {
         self.run(|c| async move { logs::snapshot(&c.docker, &c.id, None).await })
             .await
@@ -157,7 +128,7 @@ impl Container {
     /// Copies a host file or folder into the running container at `container_path`.
     ///
     /// # Errors
-    /// [`ErrorKind::Io`] if the host file cannot be read, [`ErrorKind::Engine`] if the
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) if the host file cannot be read, [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the
     /// engine refuses the archive (e.g. the target folder is read-only).
     pub async fn copy_file_to(
         &self,
@@ -185,14 +156,16 @@ impl Container {
     }
 
     async fn upload(&self, path: String, source: CopySource) -> Result<()> {
-        self.run(|c| async move { upload(&c.docker, &c.id, &c.describe(), &path, &source).await })
-            .await
+        self.run(
+            |c| async move { copy::upload(&c.docker, &c.id, &c.describe(), &path, &source).await },
+        )
+        .await
     }
 
     /// Reads a file out of the container.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if there is no such path; [`ErrorKind::InvalidRequest`] if it is a
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if there is no such path; [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) if it is a
     /// directory.
     pub async fn copy_file_from(&self, container_path: impl Into<String>) -> Result<Vec<u8>> {
         let path = container_path.into();
@@ -217,7 +190,7 @@ impl Container {
     /// started again.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine refuses.
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine refuses.
     pub async fn stop(&self) -> Result<()> {
         self.run(|c| async move {
             let options = StopContainerOptionsBuilder::new().t(10).build();
@@ -232,20 +205,18 @@ impl Container {
     }
 
     /// Starts a stopped container again, reads its (possibly new) host ports, and waits until
-    /// it is ready by the request's strategy, judged on the new run's output only.
+    /// it is ready by the request's strategy, judged on the new run's output only; then runs
+    /// what modules asked to run after a restart ([`Container::on_restart`]).
     ///
     /// # Errors
     /// As for the first start: the container exits, or is not ready in time.
     pub async fn start(&self) -> Result<()> {
         self.run(|c| async move {
-            let unix_seconds = super::start::unix_seconds_now() - 1;
             c.docker
                 .start_container(&c.id, None)
                 .await
                 .map_err(|e| Error::engine(format!("starting {} again", c.describe()), e))?;
-            let started_at = c.read_ports().await?;
-            c.begin_run(unix_seconds, started_at);
-            wait_until_ready(&c.wait, &*c, c.startup_timeout).await
+            c.after_restart().await
         })
         .await
     }
@@ -253,7 +224,7 @@ impl Container {
     /// Freezes every process of the container.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine refuses (e.g. the container is not running).
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine refuses (e.g. the container is not running).
     pub async fn pause(&self) -> Result<()> {
         self.run(|c| async move {
             c.docker
@@ -267,7 +238,7 @@ impl Container {
     /// Resumes a paused container.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine refuses (e.g. the container is not paused).
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine refuses (e.g. the container is not paused).
     pub async fn unpause(&self) -> Result<()> {
         self.run(|c| async move {
             c.docker
@@ -281,9 +252,9 @@ impl Container {
     /// Removes the container now, with its anonymous volumes, and reports failure.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine cannot remove it; a container already gone is fine.
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine cannot remove it; a container already gone is fine.
     pub async fn remove(mut self) -> Result<()> {
-        self.removed = true;
+        self.on_drop = OnDrop::Leave;
         self.run(|c| async move { remove(&c.docker, &c.id, &c.describe()).await })
             .await
     }
@@ -296,13 +267,28 @@ impl Container {
     /// The same handle, but one that never removes the container: it is shared with other
     /// processes or kept for later runs.
     pub(crate) fn kept(mut self) -> Self {
-        self.removed = true;
+        self.on_drop = OnDrop::Leave;
         self
     }
 
     /// Whether dropping this handle leaves the container in place.
     pub(crate) fn is_kept(&self) -> bool {
-        self.removed
+        self.on_drop == OnDrop::Leave
+    }
+
+    /// Runs `hook` after every later start of this container ([`Container::start`], or an
+    /// attach that had to start a stopped shared or reused one), once the request's
+    /// readiness check has passed again: the place for a module to prepare its service
+    /// anew when the container's data did not survive the stop (a data directory in
+    /// memory, say). `hook` gets the container's [`Endpoints`], read after the start, and
+    /// its error fails that start.
+    pub fn on_restart<F, Fut>(&self, hook: F)
+    where
+        F: Fn(Endpoints) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.inner
+            .add_restart_hook(Arc::new(move |endpoints| hook(endpoints).boxed()));
     }
 
     /// The engine client the container was created with.
@@ -311,151 +297,9 @@ impl Container {
     }
 }
 
-impl Inner {
-    fn host_port(&self, port: ContainerPort) -> Result<u16> {
-        if let Some(host_port) = self
-            .ports
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&port)
-        {
-            return Ok(*host_port);
-        }
-        let exposed = if self.exposed.is_empty() {
-            "none".to_string()
-        } else {
-            self.exposed
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let advice = if self.exposed.contains(&port) {
-            "the engine did not publish it (is the container running?)".to_string()
-        } else {
-            format!("add .exposed_port({}) to the request", port.number())
-        };
-        Err(Error::new(
-            ErrorKind::PortNotExposed,
-            format!(
-                "port {port} of {} has no host port: {advice}; exposed: {exposed}",
-                self.describe()
-            ),
-        ))
-    }
-
-    /// Reads the published ports from the engine; called once per start. Returns when the
-    /// engine says the container started.
-    pub(crate) async fn read_ports(&self) -> Result<Option<logs::LogTime>> {
-        let inspected = self
-            .docker
-            .inspect_container(&self.id, None)
-            .await
-            .map_err(|e| Error::engine(format!("inspecting {}", self.describe()), e))?;
-        let started_at = inspected
-            .state
-            .and_then(|s| s.started_at)
-            .and_then(|t| logs::LogTime::parse(&t));
-        let published = inspected
-            .network_settings
-            .and_then(|n| n.ports)
-            .unwrap_or_default();
-        let mut ports = BTreeMap::new();
-        for (spec, bindings) in published {
-            let Ok(port) = spec.parse::<ContainerPort>() else {
-                continue;
-            };
-            if let Some(host_port) = pick_binding(bindings.as_deref().unwrap_or_default()) {
-                ports.insert(port, host_port);
-            }
-        }
-        *self.ports.lock().unwrap_or_else(|p| p.into_inner()) = ports;
-        Ok(started_at)
-    }
-
-    /// `image (short id)`, the way messages name the container.
-    pub(crate) fn describe(&self) -> String {
-        format!("{} ({})", self.image, short_id(&self.id))
-    }
-
-    /// Marks a new run of the container, started at or after `unix_seconds` (the engine's
-    /// `StartedAt` is more precise), so that readiness checks read only its output.
-    pub(crate) fn begin_run(&self, unix_seconds: i64, started_at: Option<logs::LogTime>) {
-        *self.logs_since.lock().unwrap_or_else(|p| p.into_inner()) =
-            started_at.map(|started_at| logs::Since {
-                unix_seconds,
-                started_at,
-            });
-    }
-}
-
-/// The host port to use among an exposed port's bindings.
-///
-/// Engines may publish one port twice, on an IPv4 and an IPv6 address, and with different
-/// host ports; tests connect over IPv4, so prefer that binding.
-pub(crate) fn pick_binding(bindings: &[bollard::models::PortBinding]) -> Option<u16> {
-    let port = |b: &bollard::models::PortBinding| b.host_port.as_deref()?.parse::<u16>().ok();
-    let is_ipv4 = |b: &&bollard::models::PortBinding| {
-        b.host_ip
-            .as_deref()
-            .is_none_or(|ip| ip.is_empty() || ip.parse::<std::net::Ipv4Addr>().is_ok())
-    };
-    bindings
-        .iter()
-        .filter(is_ipv4)
-        .find_map(port)
-        .or_else(|| bindings.iter().find_map(port))
-}
-
-pub(crate) fn short_id(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
-/// Uploads `source` into container `id` so that it lands at `container_path`.
-pub(crate) async fn upload(
-    docker: &Docker,
-    id: &str,
-    who: &str,
-    container_path: &str,
-    source: &CopySource,
-) -> Result<()> {
-    let archive = copy::archive(container_path, source)?;
-    upload_archive(docker, id, who, container_path, archive).await
-}
-
-/// Uploads a tar `archive` (made by [`copy::archive`] for `container_path`) into `id`.
-pub(crate) async fn upload_archive(
-    docker: &Docker,
-    id: &str,
-    who: &str,
-    container_path: &str,
-    archive: Vec<u8>,
-) -> Result<()> {
-    let options = UploadToContainerOptionsBuilder::new().path("/").build();
-    docker
-        .upload_to_container(id, Some(options), bollard::body_full(archive.into()))
-        .await
-        .map_err(|e| Error::engine(format!("copying {container_path} into {who}"), e))
-}
-
-/// Force-removes container `id` with its anonymous volumes; one already gone is fine.
-pub(crate) async fn remove(docker: &Docker, id: &str, who: &str) -> Result<()> {
-    let options = RemoveContainerOptionsBuilder::new()
-        .force(true)
-        .v(true)
-        .build();
-    match docker.remove_container(id, Some(options)).await {
-        Ok(()) => Ok(()),
-        Err(err) if engine_status(&err) == Some(404) => Ok(()),
-        // 409: removal already in progress (someone else is removing it).
-        Err(err) if engine_status(&err) == Some(409) => Ok(()),
-        Err(err) => Err(Error::engine(format!("removing {who}"), err)),
-    }
-}
-
 impl Drop for Container {
     fn drop(&mut self) {
-        if self.removed {
+        if self.on_drop == OnDrop::Leave {
             return;
         }
         let c = self.inner.clone();
@@ -481,136 +325,5 @@ impl fmt::Debug for Container {
             .field("host", &self.host())
             .field("ports", &self.ports())
             .finish_non_exhaustive()
-    }
-}
-
-impl Target for Inner {
-    fn describe(&self) -> String {
-        Inner::describe(self)
-    }
-
-    fn host(&self) -> &str {
-        &self.host
-    }
-
-    fn host_port(&self, port: ContainerPort) -> Result<u16> {
-        Inner::host_port(self, port)
-    }
-
-    fn exposed_ports(&self) -> Vec<ContainerPort> {
-        let mut ports = self.exposed.clone();
-        ports.sort();
-        ports
-    }
-
-    fn follow_logs(&self) -> BoxStream<'_, Result<LogLine>> {
-        let since = self
-            .logs_since
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        logs::follow(&self.docker, &self.id, since)
-    }
-
-    fn exec(&self, cmd: Vec<String>) -> BoxFuture<'_, Result<ExecOutcome>> {
-        async move { exec::run(&self.docker, &self.id, &self.describe(), cmd).await }.boxed()
-    }
-
-    fn health(&self) -> BoxFuture<'_, Result<Health>> {
-        async move {
-            let inspected = self
-                .docker
-                .inspect_container(&self.id, None)
-                .await
-                .map_err(|e| Error::engine(format!("inspecting {}", self.describe()), e))?;
-            let Some(health) = inspected.state.and_then(|s| s.health) else {
-                return Ok(Health::None);
-            };
-            use bollard::models::HealthStatusEnum as S;
-            Ok(match health.status {
-                Some(S::HEALTHY) => Health::Healthy,
-                Some(S::UNHEALTHY) => Health::Unhealthy {
-                    last_output: health
-                        .log
-                        .and_then(|log| log.last().and_then(|l| l.output.clone()))
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                },
-                Some(S::STARTING) => Health::Starting,
-                _ => Health::None,
-            })
-        }
-        .boxed()
-    }
-
-    fn exited(&self) -> BoxFuture<'_, ExitInfo> {
-        watch_exit(&self.docker, &self.id).boxed()
-    }
-
-    fn tail_logs(&self, n: usize) -> BoxFuture<'_, String> {
-        logs::tail_lines(&self.docker, &self.id, n).boxed()
-    }
-}
-
-/// Resolves once container `id` is not running, with how it ended.
-async fn watch_exit(docker: &Docker, id: &str) -> ExitInfo {
-    use bollard::query_parameters::WaitContainerOptionsBuilder;
-    loop {
-        let options = WaitContainerOptionsBuilder::new()
-            .condition("not-running")
-            .build();
-        // The wait call ends at exit (bollard reports a non-zero code as an error), on a
-        // request timeout, or when the connection drops: inspect to tell which.
-        let _ = docker.wait_container(id, Some(options)).next().await;
-        match docker.inspect_container(id, None).await {
-            Ok(inspected) => {
-                let state = inspected.state.unwrap_or_default();
-                if state.running != Some(true) || state.restarting == Some(true) {
-                    return ExitInfo {
-                        code: state.exit_code,
-                        oom_killed: state.oom_killed.unwrap_or(false),
-                        error: state.error.filter(|e| !e.is_empty()),
-                    };
-                }
-            }
-            Err(err) if engine_status(&err) == Some(404) => {
-                return ExitInfo {
-                    code: None,
-                    oom_killed: false,
-                    error: Some("the container was removed".to_string()),
-                }
-            }
-            Err(_) => {}
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use bollard::models::PortBinding;
-
-    fn binding(ip: &str, port: &str) -> PortBinding {
-        PortBinding {
-            host_ip: Some(ip.to_string()),
-            host_port: Some(port.to_string()),
-        }
-    }
-
-    #[test]
-    fn prefers_the_ipv4_binding_when_the_engine_reports_two() {
-        let bindings = [binding("::", "49154"), binding("0.0.0.0", "49153")];
-        assert_eq!(pick_binding(&bindings), Some(49153));
-        assert_eq!(pick_binding(&[binding("::", "49154")]), Some(49154));
-        assert_eq!(pick_binding(&[binding("127.0.0.1", "")]), None);
-        assert_eq!(pick_binding(&[]), None);
-    }
-
-    #[test]
-    fn short_ids_are_twelve_characters() {
-        assert_eq!(short_id("0123456789abcdef"), "0123456789ab");
-        assert_eq!(short_id("abc"), "abc");
     }
 }

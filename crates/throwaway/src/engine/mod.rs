@@ -4,10 +4,12 @@ mod client;
 pub(crate) mod discovery;
 pub(crate) mod environment;
 pub(crate) mod labels;
+pub(crate) mod port;
 pub(crate) mod properties;
 pub(crate) mod runtime;
 
 pub(crate) use client::Engine;
+pub use port::{ContainerPort, Protocol};
 
 use crate::error::{Error, Result};
 

@@ -59,6 +59,23 @@ where
     }
 }
 
+/// Runs `fut` to completion on the library's runtime, blocking this thread: the bridge from
+/// plain `#[test]` functions to the async API.
+///
+/// # Panics
+/// When called from inside an async runtime, where blocking would stall it: use the async
+/// API there.
+#[track_caller]
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        panic!(
+            "throwaway::blocking was called from async code; await the async API instead \
+             (e.g. `request.start().await` rather than `request.start_blocking()`)"
+        );
+    }
+    runtime().block_on(fut)
+}
+
 /// Runs `fut` on the background runtime and blocks the current thread until it is done or
 /// `limit` has passed; `None` on timeout (the work goes on in the background).
 ///

@@ -2,40 +2,13 @@
 //! `static`.
 
 use std::fmt;
-use std::future::Future;
 
 use tokio::sync::OnceCell;
 
 use super::exit;
-use crate::container::{in_shared_scope, Container, ContainerRequest};
+use crate::container::{in_shared_scope, Start};
 use crate::engine::runtime::on_engine;
 use crate::error::Result;
-
-/// Something that starts into a running service: a [`ContainerRequest`] or a module's
-/// builder (such as `Redis` or `Postgres`).
-///
-/// [`Shared`] uses it to start its value on first use.
-pub trait Start: Send + 'static {
-    /// What starting gives: a [`Container`] or a module's started service.
-    type Started: AsRef<Container> + Send + Sync + 'static;
-
-    /// Starts the service and waits until it is ready.
-    fn start(self) -> impl Future<Output = Result<Self::Started>> + Send;
-}
-
-impl Start for ContainerRequest {
-    type Started = Container;
-
-    fn start(self) -> impl Future<Output = Result<Container>> + Send {
-        ContainerRequest::start(self)
-    }
-}
-
-impl AsRef<Container> for Container {
-    fn as_ref(&self) -> &Container {
-        self
-    }
-}
 
 /// A container started once, on first use, and shared by every test of the process.
 ///
@@ -117,7 +90,7 @@ impl<R: Start> Shared<R> {
     /// When called from async code: use `get().await` there.
     #[cfg(feature = "blocking")]
     pub fn get_blocking(&'static self) -> Result<&'static R::Started> {
-        crate::blocking::block_on(self.get())
+        crate::engine::runtime::block_on(self.get())
     }
 }
 

@@ -11,7 +11,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::time::Instant;
 
 use super::target::{ExecOutcome, ExitInfo, Health, LogLine, LogSource, Target};
-use crate::container::ContainerPort;
+use crate::engine::ContainerPort;
 use crate::error::{Error, ErrorKind, Result};
 
 type ExecFn = Arc<dyn Fn(&[String]) -> Result<ExecOutcome> + Send + Sync>;

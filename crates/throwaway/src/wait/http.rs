@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 
 use super::target::Target;
 use super::{quoted, Progress, Wait, DEFAULT_POLL_INTERVAL};
-use crate::container::{ContainerPort, Protocol};
+use crate::engine::{ContainerPort, Protocol};
 use crate::error::{Error, ErrorKind, Result};
 
 /// How long one request may take, from connecting to the end of the body.
@@ -547,7 +547,7 @@ mod tests {
     async fn the_port_defaults_to_the_first_exposed_tcp_port() {
         let (port, _) = server(&[("200 OK", "")]).await;
         let target = FakeTarget::new()
-            .port(crate::container::ContainerPort::udp(53), 1)
+            .port(crate::engine::ContainerPort::udp(53), 1)
             .port(9000, port)
             .port(9001, 1);
         wait_until_ready(&Wait::http("/").into(), &target, LONG)

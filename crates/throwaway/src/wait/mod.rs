@@ -1,7 +1,8 @@
-//! Readiness strategies (DESIGN.md layer 4): when a started container counts as ready.
+//! Readiness strategies (DESIGN.md layer 3): when a started container counts as ready.
 //!
 //! A [`Wait`] says what to wait for: a log line, a listening port, an HTTP answer, the Docker
-//! healthcheck, a command that succeeds, a fixed delay, or several of these in order. Only
+//! healthcheck, a command that succeeds, a check of one's own ([`Wait::probe`]), a fixed
+//! delay, or several of these in order. Only
 //! [`Wait::http`] returns a builder of its own ([`HttpWait`]), which converts into a `Wait`.
 //!
 //! Every strategy runs under the request's startup timeout and watches the container at the
@@ -17,6 +18,8 @@ mod health;
 mod http;
 mod log;
 mod port;
+mod probe;
+pub(crate) mod report;
 pub(crate) mod target;
 
 use std::fmt;
@@ -26,7 +29,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
-use crate::container::ContainerPort;
+use crate::engine::ContainerPort;
 use crate::error::{Error, ErrorKind, Result};
 use target::{ExitInfo, Target};
 
@@ -35,15 +38,11 @@ use health::HealthWait;
 pub use http::HttpWait;
 use log::LogWait;
 use port::PortWait;
+use probe::ProbeWait;
+pub use probe::{Endpoints, ProbeFailure};
 
 /// How often polling strategies look again, unless told otherwise.
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(100);
-
-/// How many lines of output an error message shows.
-const TAIL_LINES: usize = 20;
-
-/// How long an error message may take to fetch the last lines of output.
-const TAIL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What to wait for before a started container counts as ready.
 ///
@@ -89,6 +88,7 @@ enum Inner {
     Http(HttpWait),
     Health(HealthWait),
     Exec(ExecWait),
+    Probe(ProbeWait),
     Duration(Duration),
     /// Never nested: [`Wait::all`] flattens.
     All(Vec<Wait>),
@@ -179,6 +179,39 @@ impl Wait {
         Wait(Inner::Exec(ExecWait::new(
             cmd.into_iter().map(Into::into).collect(),
         )))
+    }
+
+    /// Wait until `check` passes: a check of one's own, such as a login or a `PING` from a
+    /// client, which modules and users plug into the same driver as every other strategy.
+    ///
+    /// `check` is called with the container's [`Endpoints`] (host and published ports, read
+    /// afresh for each attempt) and runs again after each poll interval until it returns
+    /// `Ok`. Return [`ProbeFailure::not_yet`] while the service is not ready (its detail
+    /// shows in the timeout message), [`ProbeFailure::fatal`] when waiting cannot help (the
+    /// start then fails at once with that error). `what` describes the condition in words
+    /// for messages: "Redis answering PING".
+    ///
+    /// An attempt that hangs is cut off by the startup deadline; give the check a timeout of
+    /// its own (a connect timeout) so that one slow attempt does not use up the rest.
+    ///
+    /// ```
+    /// use throwaway::{ProbeFailure, Wait};
+    ///
+    /// let answers = Wait::probe("the server accepting TCP connections", |endpoints| async move {
+    ///     let port = endpoints.host_port(6379).map_err(ProbeFailure::fatal)?;
+    ///     tokio::net::TcpStream::connect((endpoints.host(), port))
+    ///         .await
+    ///         .map(drop)
+    ///         .map_err(ProbeFailure::not_yet)
+    /// });
+    /// assert_eq!(answers.to_string(), "the server accepting TCP connections");
+    /// ```
+    pub fn probe<F, Fut>(what: impl Into<String>, check: F) -> Wait
+    where
+        F: Fn(Endpoints) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = std::result::Result<(), ProbeFailure>> + Send + 'static,
+    {
+        Wait(Inner::Probe(ProbeWait::new(what.into(), check)))
     }
 
     /// Wait a fixed time.
@@ -279,7 +312,7 @@ impl Wait {
     }
 
     /// How often to look again, for the strategies that poll (port, HTTP, healthcheck,
-    /// command; a log wait pauses this long before following the logs again if the stream
+    /// command, probe; a log wait pauses this long before following the logs again if the stream
     /// breaks off while the container runs). For [`Wait::all`], for each of its parts. The
     /// default is 100 ms.
     pub fn poll_interval(self, every: Duration) -> Wait {
@@ -289,6 +322,7 @@ impl Wait {
             Inner::Http(w) => Inner::Http(w.poll_interval(every)),
             Inner::Health(w) => Inner::Health(w.poll_interval(every)),
             Inner::Exec(w) => Inner::Exec(w.poll_interval(every)),
+            Inner::Probe(w) => Inner::Probe(w.poll_interval(every)),
             Inner::All(parts) => Inner::All(
                 parts
                     .into_iter()
@@ -321,6 +355,7 @@ impl Wait {
             Inner::Http(w) => w.run(target, progress).boxed(),
             Inner::Health(w) => w.run(target, progress).boxed(),
             Inner::Exec(w) => w.run(target, progress).boxed(),
+            Inner::Probe(w) => w.run(target, progress).boxed(),
             Inner::Duration(d) => duration::run(*d).boxed(),
             Inner::All(parts) => all::run(parts, target, progress).boxed(),
         }
@@ -343,6 +378,7 @@ impl fmt::Display for Wait {
             Inner::Http(w) => w.fmt(f),
             Inner::Health(w) => w.fmt(f),
             Inner::Exec(w) => w.fmt(f),
+            Inner::Probe(w) => w.fmt(f),
             Inner::Duration(d) => write!(f, "a fixed delay of {}", duration::human(*d)),
             Inner::All(parts) => {
                 f.write_str("all of (")?;
@@ -492,65 +528,13 @@ pub(crate) async fn wait_until_ready(
                 message.push_str(&progress);
             }
             message.push_str("; if the service is only slow to start, raise the startup timeout");
-            message.push_str(&last_lines(target).await);
+            message.push_str(&report::last_lines(target).await);
             Err(Error::new(ErrorKind::WaitTimeout, message))
         }
-        Outcome::Exited(exit) => Err(Error::new(
-            ErrorKind::ContainerExited,
-            exited_message(wait, target, &exit, &progress, &last_lines(target).await),
-        )),
-    }
-}
-
-fn exited_message(
-    wait: &Wait,
-    target: &dyn Target,
-    exit: &ExitInfo,
-    progress: &Progress,
-    last_lines: &str,
-) -> String {
-    let how = match (exit.oom_killed, exit.code) {
-        (true, Some(code)) => format!("was killed for running out of memory (exit code {code})"),
-        (true, None) => "was killed for running out of memory".to_owned(),
-        (false, Some(code)) => format!("exited with code {code}"),
-        (false, None) => "exited".to_owned(),
-    };
-    let mut message = format!("{} {how} while waiting for {wait}", target.describe());
-    if let Some(error) = exit
-        .error
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        message.push_str("; the engine reported: ");
-        message.push_str(error);
-    }
-    if let Some(progress) = progress.describe() {
-        message.push_str("; ");
-        message.push_str(&progress);
-    }
-    message.push_str(if exit.oom_killed {
-        "; raise the container's memory limit or make the service use less"
-    } else {
-        "; check the image's command and entrypoint, and the environment and files it expects"
-    });
-    message.push_str(last_lines);
-    message
-}
-
-/// "; last log lines:\n  …" for an error message, or a note that there were none.
-async fn last_lines(target: &dyn Target) -> String {
-    match tokio::time::timeout(TAIL_TIMEOUT, target.tail_logs(TAIL_LINES)).await {
-        Ok(tail) if tail.trim().is_empty() => "; the container wrote no output".to_owned(),
-        Ok(tail) => {
-            let mut out = String::from("; last log lines:");
-            for line in tail.lines() {
-                out.push_str("\n  ");
-                out.push_str(line);
-            }
-            out
+        Outcome::Exited(exit) => {
+            let during = format!("while waiting for {wait}");
+            Err(report::exited(target, &exit, &during, progress.describe()).await)
         }
-        Err(_) => "; the last log lines could not be read in time".to_owned(),
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 
 use super::target::Target;
 use super::{Progress, DEFAULT_POLL_INTERVAL};
-use crate::container::{ContainerPort, Protocol};
+use crate::engine::{ContainerPort, Protocol};
 use crate::error::{ErrorKind, Result};
 
 /// How long one connection attempt from the host may take.

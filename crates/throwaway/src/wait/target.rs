@@ -6,7 +6,7 @@
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 
-use crate::container::ContainerPort;
+use crate::engine::ContainerPort;
 use crate::error::Result;
 
 /// Which output stream a log line came from.

@@ -252,7 +252,8 @@ impl Strategy {
 /// Every method runs on the library's runtime (callers wrap them in `on_engine`), so the
 /// connections outlive the runtime of whichever test opened them.
 pub(crate) struct Admin {
-    endpoint: Endpoint,
+    /// Where the server is: a restarted container may be on another host port.
+    endpoint: Mutex<Endpoint>,
     /// The database the connections are on.
     database: String,
     /// The container as messages name it: `postgres:15 (0123456789ab)`.
@@ -281,7 +282,7 @@ impl Admin {
         id: String,
     ) -> Self {
         Admin {
-            endpoint,
+            endpoint: Mutex::new(endpoint),
             database: template.admin_database,
             container,
             docker,
@@ -358,6 +359,24 @@ impl Admin {
         }
     }
 
+    /// Follows the container through a restart: its new address, and the connection that
+    /// prepared it again; the kept connections died with the old server.
+    pub fn restarted(&self, endpoint: Endpoint, template: Template) {
+        *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        if let Some(client) = template.client {
+            self.park(client);
+        }
+    }
+
+    /// Where the server is now.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Keeps `client` for the next call.
     pub fn park(&self, client: Client) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
@@ -412,7 +431,7 @@ impl Admin {
     }
 
     async fn connect(&self) -> Result<Client> {
-        match connect_on_engine(self.endpoint.config(&self.database)).await {
+        match connect_on_engine(self.endpoint().config(&self.database)).await {
             Ok(client) => Ok(client),
             Err(err) => Err(self.unreachable(&err).await),
         }
@@ -447,7 +466,7 @@ impl Admin {
             format!(
                 "the PostgreSQL container {} is not reachable ({}): {state}; {}",
                 self.container,
-                self.endpoint.describe(&self.database),
+                self.endpoint().describe(&self.database),
                 err.detail()
             ),
         )

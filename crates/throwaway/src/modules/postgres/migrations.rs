@@ -107,6 +107,7 @@ impl fmt::Debug for Migrations {
 }
 
 /// Migrations ready to apply.
+#[derive(Clone)]
 pub(crate) enum Loaded {
     /// File name and contents, in the order to apply them.
     Files(Vec<(String, String)>),

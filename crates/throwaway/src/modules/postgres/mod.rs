@@ -82,24 +82,21 @@ mod admin;
 mod connect;
 mod init;
 mod migrations;
+mod prepare;
 mod started;
 
 use std::fmt;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio_postgres::Client;
-
-use crate::container::{ContainerRequest, Mount};
-use crate::engine::Engine;
+use crate::container::{Container, ContainerRequest, Mount};
 use crate::error::{Error, ErrorKind, Result};
-use crate::lifecycle::Start;
+use crate::kit::{self, Endpoints, Module, ProbeFailure, RequestEdits, Secret};
 use crate::wait::Wait;
-use connect::{connect_failed, connect_on_engine, ConnectError, Endpoint};
+use connect::{connect_on_engine, ConnectError, Endpoint};
 use init::{InitScript, INIT_DIR};
-use migrations::Loaded;
+use prepare::Preparation;
 
 pub use migrations::Migrations;
 pub use started::{PostgresContainer, TestDatabase};
@@ -124,11 +121,6 @@ const READY_LINE: &str = "database system is ready to accept connections";
 /// only if they migrate alike (see `Loaded::fingerprint`).
 const MIGRATIONS_LABEL: &str = "org.throwaway.postgres.migrations";
 
-/// The least time left for logging in from the host, however long the container took.
-const MIN_LOGIN_BUDGET: Duration = Duration::from_secs(10);
-
-type Customize = Arc<dyn Fn(ContainerRequest) -> ContainerRequest + Send + Sync>;
-
 /// A PostgreSQL server to start: image, credentials, init scripts and migrations.
 ///
 /// | setting | default |
@@ -146,14 +138,14 @@ type Customize = Arc<dyn Fn(ContainerRequest) -> ContainerRequest + Send + Sync>
 pub struct Postgres {
     image: String,
     user: String,
-    password: String,
+    password: Secret,
     database: Option<String>,
     init: Vec<InitScript>,
     migrations: Option<Migrations>,
     durable: bool,
     data_volume: Option<String>,
     startup_timeout: Duration,
-    customize: Vec<Customize>,
+    edits: RequestEdits,
 }
 
 impl Default for Postgres {
@@ -170,14 +162,14 @@ impl Postgres {
         Postgres {
             image: image.into(),
             user: "postgres".to_string(),
-            password: "postgres".to_string(),
+            password: Secret::new("postgres"),
             database: None,
             init: Vec::new(),
             migrations: None,
             durable: false,
             data_volume: None,
             startup_timeout: crate::container::DEFAULT_STARTUP_TIMEOUT,
-            customize: Vec::new(),
+            edits: RequestEdits::new(),
         }
     }
 
@@ -190,7 +182,7 @@ impl Postgres {
     /// The superuser's password (`POSTGRES_PASSWORD`; default `postgres`). Shown only by
     /// the connection URLs, `***` everywhere else.
     pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = password.into();
+        self.password = Secret::new(password.into());
         self
     }
 
@@ -278,7 +270,7 @@ impl Postgres {
         mut self,
         customize: impl Fn(ContainerRequest) -> ContainerRequest + Send + Sync + 'static,
     ) -> Self {
-        self.customize.push(Arc::new(customize));
+        self.edits.push(customize);
         self
     }
 
@@ -293,18 +285,18 @@ impl Postgres {
     }
 
     /// The container request for this server.
-    pub(crate) fn request(&self) -> ContainerRequest {
+    fn build_request(&self) -> ContainerRequest {
         let database = self.database_name();
         let mut request = ContainerRequest::new(&self.image)
             .exposed_port(PORT)
             .env("POSTGRES_USER", &self.user)
-            .env("POSTGRES_PASSWORD", &self.password)
+            .env("POSTGRES_PASSWORD", self.password.expose())
             .env("POSTGRES_DB", &database)
             .env("PGDATA", PGDATA)
             // What initdb would find anyway, without reading every time zone file to find
             // it (a quarter to most of a second).
             .env("TZ", "Etc/UTC")
-            .wait_for(readiness(&self.user, &database, self.data_volume.is_none()))
+            .wait_for(self.readiness(&database))
             .startup_timeout(self.startup_timeout);
         if let Some(volume) = &self.data_volume {
             request = request.mount(Mount::volume(volume, PGDATA));
@@ -333,10 +325,29 @@ impl Postgres {
                 InitScript::File(host_path) => request.copy_file(host_path, path),
             };
         }
-        for customize in &self.customize {
-            request = customize(request);
-        }
-        request
+        self.edits.apply(request)
+    }
+
+    /// Ready means a client logs in from the host and runs a query.
+    ///
+    /// On a fresh data directory the image first runs a temporary server for the init
+    /// scripts, which logs the ready line too but listens on its socket only: a login over
+    /// the published port reaches only the real server. A data directory in memory is
+    /// always fresh, so the second line marks the real server and the login succeeds at its
+    /// first attempt; a volume may hold an initialised cluster (one line) or not (two), so
+    /// there the login decides.
+    fn readiness(&self, database: &str) -> Wait {
+        let logged = if self.fast() {
+            Wait::log(READY_LINE).times(2)
+        } else {
+            Wait::log(READY_LINE)
+        };
+        logged.and(logs_in(
+            self.user.clone(),
+            self.password.clone(),
+            database.to_string(),
+            self.data_volume.clone(),
+        ))
     }
 
     /// Starts the server and returns once a client can connect and query, with init scripts
@@ -357,80 +368,55 @@ impl Postgres {
     ///   folder that cannot be read or would not run; checked before anything starts.
     /// - Anything [`ContainerRequest::start`] returns: no engine, no image, ….
     pub async fn start(self) -> Result<PostgresContainer> {
-        let began = Instant::now();
+        kit::start(self).await
+    }
+}
+
+impl Module for Postgres {
+    type Started = PostgresContainer;
+
+    fn request(&self) -> Result<ContainerRequest> {
         for script in &self.init {
             script.validate(&self.image)?;
         }
+        let mut request = self.build_request();
+        if let Some(migrations) = &self.migrations {
+            request = request.label(
+                MIGRATIONS_LABEL,
+                migrations.load(&self.image)?.fingerprint(),
+            );
+        }
+        Ok(request)
+    }
+
+    fn explain(&self, error: Error) -> Error {
+        init::explain_exit(error, &init::names(&self.init))
+    }
+
+    async fn ready(self, container: Container) -> Result<PostgresContainer> {
+        let began = Instant::now();
+        // Read again for the migrations themselves; the request only needed the fingerprint.
         let migrations = self
             .migrations
             .as_ref()
             .map(|m| m.load(&self.image))
             .transpose()?;
-        let scripts = init::names(&self.init);
         let database = self.database_name();
-
-        let mut request = self.request();
-        if let Some(migrations) = &migrations {
-            request = request.label(MIGRATIONS_LABEL, migrations.fingerprint());
-        }
-        let container = request
-            .start()
-            .await
-            .map_err(|err| init::explain_exit(err, &scripts))?;
-        // From here on, an early return drops `container`, which removes it (unless other
-        // processes share it).
+        let preparation = Arc::new(Preparation::new(
+            &container,
+            &kit::session_id().await?,
+            database.clone(),
+            self.password.clone(),
+            migrations,
+            !self.fast(),
+        ));
         let endpoint = Endpoint {
             host: container.host().to_string(),
             port: container.host_port(PORT)?,
             user: self.user.clone(),
-            password: self.password.clone(),
+            password: self.password.expose().to_string(),
         };
-        let who = format!("PostgreSQL in {}", container.describe());
-        let budget = self
-            .startup_timeout
-            .saturating_sub(began.elapsed())
-            .max(MIN_LOGIN_BUDGET);
-        // The first login goes to a database other than the main one, which the template
-        // is copied from; the same login proves that the main one would take it too.
-        let (client, maintenance) = self
-            .first_login(
-                &endpoint,
-                admin::maintenance_databases(&database),
-                &who,
-                budget,
-            )
-            .await?;
-        let mut setup =
-            admin::Setup::begin(client, maintenance, &database, &who, !self.fast()).await?;
-
-        // Once per container: processes that share it (a nextest run) find it prepared.
-        let marker = format!(
-            "throwaway {} {} {}",
-            container.id(),
-            Engine::get().await?.session_id(),
-            migrations
-                .as_ref()
-                .map_or_else(|| "none".to_string(), Loaded::fingerprint)
-        );
-        if !setup.is_done(&marker) {
-            let on = format!("{who}, database '{database}'");
-            match &migrations {
-                Some(Loaded::Files(files)) => {
-                    let mut client = connect_on_engine(endpoint.config(&database))
-                        .await
-                        .map_err(|err| connect_failed(err, &who, &endpoint, &database))?;
-                    migrations::apply_files(&mut client, files, &on).await?;
-                }
-                Some(Loaded::Run(step, _)) => {
-                    let url = endpoint.url(&database);
-                    let masked = endpoint.masked_url(&database);
-                    migrations::run_step(step, url, &masked, &self.password, &on).await?;
-                }
-                None => {}
-            }
-            setup.make_template(&marker).await?;
-        }
-        let template = setup.finish().await?;
+        let template = preparation.run(&endpoint).await?;
         let admin = Arc::new(admin::Admin::new(
             endpoint.clone(),
             template,
@@ -438,6 +424,23 @@ impl Postgres {
             container.docker().clone(),
             container.id().to_string(),
         ));
+        // A restarted container may have lost its data (a data directory in memory always
+        // does): prepare it again, and follow it to its new host port.
+        let again = (preparation, Arc::downgrade(&admin), endpoint.clone());
+        container.on_restart(move |endpoints: Endpoints| {
+            let (preparation, admin, endpoint) = again.clone();
+            async move {
+                let endpoint = Endpoint {
+                    port: endpoints.host_port(PORT)?,
+                    ..endpoint
+                };
+                let template = preparation.run(&endpoint).await?;
+                if let Some(admin) = admin.upgrade() {
+                    admin.restarted(endpoint, template);
+                }
+                Ok(())
+            }
+        });
         tracing::info!(
             container = %container.describe(),
             port = endpoint.port,
@@ -448,120 +451,89 @@ impl Postgres {
         );
         Ok(PostgresContainer {
             container,
-            endpoint,
+            user: self.user,
+            password: self.password,
             database,
             admin,
         })
     }
+}
 
-    /// Logs in from the host until it works or `budget` runs out, and runs `SELECT 1`; to
-    /// the first of `databases` that exists.
-    ///
-    /// Inside the container the server is ready by now; from the host, the engine's port
-    /// forwarding may need a moment more.
-    async fn first_login(
-        &self,
-        endpoint: &Endpoint,
-        databases: &'static [&'static str],
-        who: &str,
-        budget: Duration,
-    ) -> Result<(Client, &'static str)> {
-        let deadline = Instant::now() + budget;
-        let mut candidates = databases.iter().copied();
-        let mut database = candidates.next().unwrap_or("postgres");
-        loop {
-            let attempt = match connect_on_engine(endpoint.config(database)).await {
-                Ok(client) => match client.simple_query("SELECT 1").await {
-                    Ok(_) => return Ok((client, database)),
-                    Err(err) => ConnectError::Driver(err),
-                },
-                Err(err) => err,
+/// The error for a login the server refused; on a data volume, the likely reason.
+fn login_refused(
+    err: ConnectError,
+    endpoint: &Endpoint,
+    database: &str,
+    who: &str,
+    data_volume: Option<&str>,
+) -> Error {
+    let mut message = format!(
+        "{who} refused the login to {}: {}",
+        endpoint.describe(database),
+        err.detail()
+    );
+    if let Some(volume) = data_volume {
+        message.push_str(&format!(
+            "; the data volume '{volume}' may have been initialised earlier with other \
+             settings: the image reads POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB \
+             only when it initialises an empty data directory"
+        ));
+    }
+    let error = Error::new(ErrorKind::Service, message);
+    match err.into_source() {
+        Some(source) => error.with_source(source),
+        None => error,
+    }
+}
+
+/// The readiness probe: a login from the host, and `SELECT 1`, to a database other than the
+/// main one (which the template is copied from); the same login proves that the main one
+/// would take it too. A refused login is final; anything else is tried again.
+fn logs_in(user: String, password: Secret, main: String, data_volume: Option<String>) -> Wait {
+    let what = format!("a login as '{user}' over TCP and SELECT 1");
+    Wait::probe(what, move |endpoints: Endpoints| {
+        let (user, password, main, volume) = (
+            user.clone(),
+            password.clone(),
+            main.clone(),
+            data_volume.clone(),
+        );
+        async move {
+            let endpoint = Endpoint {
+                host: endpoints.host().to_string(),
+                port: endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?,
+                user,
+                password: password.expose().to_string(),
             };
-            if attempt.is_missing_database() {
-                if let Some(next) = candidates.next() {
-                    database = next;
-                    continue;
+            let who = format!("PostgreSQL in {}", endpoints.container());
+            let mut candidates = admin::maintenance_databases(&main).iter().copied();
+            let mut database = candidates.next().unwrap_or("postgres");
+            loop {
+                let attempt = match connect_on_engine(endpoint.config(database)).await {
+                    Ok(client) => match client.simple_query("SELECT 1").await {
+                        Ok(_) => return Ok(()),
+                        Err(err) => ConnectError::Driver(err),
+                    },
+                    Err(err) => err,
+                };
+                match candidates.next() {
+                    Some(next) if attempt.is_missing_database() => database = next,
+                    _ if attempt.is_transient() => {
+                        return Err(ProbeFailure::not_yet(format!(
+                            "{} ({})",
+                            attempt.detail(),
+                            endpoint.describe(database)
+                        )))
+                    }
+                    _ => {
+                        let refused =
+                            login_refused(attempt, &endpoint, database, &who, volume.as_deref());
+                        return Err(ProbeFailure::fatal(refused));
+                    }
                 }
             }
-            if !attempt.is_transient() {
-                return Err(self.login_refused(attempt, endpoint, database, who));
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::new(
-                    ErrorKind::WaitTimeout,
-                    format!(
-                        "{who} was ready inside the container, but logging in to {} did not \
-                         work within {} s: {}",
-                        endpoint.describe(database),
-                        budget.as_secs(),
-                        attempt.detail()
-                    ),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    fn login_refused(
-        &self,
-        err: ConnectError,
-        endpoint: &Endpoint,
-        database: &str,
-        who: &str,
-    ) -> Error {
-        let mut message = format!(
-            "{who} refused the login to {}: {}",
-            endpoint.describe(database),
-            err.detail()
-        );
-        if let Some(volume) = &self.data_volume {
-            message.push_str(&format!(
-                "; the data volume '{volume}' may have been initialised earlier with other \
-                 settings: the image reads POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB \
-                 only when it initialises an empty data directory"
-            ));
-        }
-        let error = Error::new(ErrorKind::Service, message);
-        match err.into_source() {
-            Some(source) => error.with_source(source),
-            None => error,
-        }
-    }
-}
-
-/// Ready means the real server is up, not the temporary one that runs the init scripts on a
-/// fresh data directory (listening on its socket only) and logs the same line first.
-/// `start` then logs in from the host before returning.
-fn readiness(user: &str, database: &str, fresh: bool) -> Wait {
-    if fresh {
-        // A data directory the container starts empty (tmpfs, or the image's anonymous
-        // volume) is always initialised first: the second line comes from the real server.
-        // Cheaper than an exec in the container, and an init script that fails ends the
-        // container before that line, which the wait reports at once.
-        return Wait::log(READY_LINE).times(2);
-    }
-    // A named volume may hold an initialised cluster (one line) or not (two): wait for the
-    // first, then for a server that answers over TCP, which only the real one does.
-    Wait::log(READY_LINE).and(Wait::exec([
-        "pg_isready",
-        "--quiet",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "5432",
-        "--username",
-        user,
-        "--dbname",
-        database,
-    ]))
-}
-
-impl Start for Postgres {
-    type Started = PostgresContainer;
-
-    fn start(self) -> impl Future<Output = Result<PostgresContainer>> + Send {
-        Postgres::start(self)
-    }
+    })
 }
 
 impl fmt::Debug for Postgres {
@@ -570,14 +542,14 @@ impl fmt::Debug for Postgres {
         f.debug_struct("Postgres")
             .field("image", &self.image)
             .field("user", &self.user)
-            .field("password", &"***")
+            .field("password", &self.password)
             .field("database", &self.database_name())
             .field("init", &init)
             .field("migrations", &self.migrations)
             .field("durable", &self.durable)
             .field("data_volume", &self.data_volume)
             .field("startup_timeout", &self.startup_timeout)
-            .field("customizations", &self.customize.len())
+            .field("edits", &self.edits)
             .finish()
     }
 }
@@ -589,7 +561,7 @@ mod tests {
 
     fn body(postgres: &Postgres) -> bollard::models::ContainerCreateBody {
         postgres
-            .request()
+            .build_request()
             .create_body("postgres:15", [], Some("127.0.0.1"))
     }
 
@@ -658,7 +630,7 @@ mod tests {
             .init_sql("001_schema.sql", "CREATE TABLE t ()")
             .init_script("./sql/seed.sql")
             .init_sql("more", "SELECT 1");
-        let request = pg.request();
+        let request = pg.build_request();
         let paths: Vec<&str> = request
             .copies
             .iter()
@@ -675,14 +647,18 @@ mod tests {
     }
 
     #[test]
-    fn readiness_waits_for_the_real_server_over_tcp() {
-        let wait = readiness("app", "users", false).to_string();
-        assert!(wait.contains(READY_LINE), "{wait}");
-        assert!(wait.contains("pg_isready"), "{wait}");
-        assert!(wait.contains("127.0.0.1"), "{wait}");
-        let fresh = readiness("app", "users", true).to_string();
+    fn readiness_ends_with_a_login_over_tcp() {
+        let fresh = Postgres::default().readiness("users").to_string();
+        assert!(fresh.contains(READY_LINE), "{fresh}");
         assert!(fresh.contains("×2"), "{fresh}");
-        assert!(!fresh.contains("pg_isready"), "{fresh}");
+        assert!(fresh.contains("a login as 'postgres' over TCP"), "{fresh}");
+        // On a volume the cluster may be initialised already: one line, then the login.
+        let kept = Postgres::default()
+            .data_volume("v")
+            .readiness("users")
+            .to_string();
+        assert!(!kept.contains("×2"), "{kept}");
+        assert!(kept.contains("a login as 'postgres' over TCP"), "{kept}");
     }
 
     #[test]
@@ -703,7 +679,7 @@ mod tests {
         assert!(!debug.contains("s3cr3t-pw"), "{debug}");
         assert!(debug.contains("***"), "{debug}");
         assert!(debug.contains("a.sql"), "{debug}");
-        let request = format!("{:?}", pg.request());
+        let request = format!("{:?}", pg.build_request());
         assert!(!request.contains("s3cr3t-pw"), "{request}");
         assert!(request.contains("POSTGRES_USER"), "{request}");
     }

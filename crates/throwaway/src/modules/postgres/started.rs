@@ -7,19 +7,22 @@ use tokio_postgres::Client;
 
 use super::admin::{Admin, TEMPLATE};
 use super::connect::{connect_failed, connect_here, Endpoint};
+use super::PORT;
 use crate::container::Container;
 use crate::engine::runtime::{on_engine, runtime};
 use crate::error::Result;
+use crate::kit::{Isolation, IsolationUnit, Secret};
 
 /// A running PostgreSQL server, ready and migrated; removed when dropped.
 ///
 /// Made by [`Postgres::start`](super::Postgres::start). See the [module docs](super) for
 /// an example.
 pub struct PostgresContainer {
-    pub(crate) container: Container,
-    pub(crate) endpoint: Endpoint,
-    pub(crate) database: String,
-    pub(crate) admin: Arc<Admin>,
+    pub(super) container: Container,
+    pub(super) user: String,
+    pub(super) password: Secret,
+    pub(super) database: String,
+    pub(super) admin: Arc<Admin>,
 }
 
 impl PostgresContainer {
@@ -27,22 +30,35 @@ impl PostgresContainer {
     /// `postgres://user:password@127.0.0.1:49153/users`, with user, password and database
     /// percent-escaped. The only place the password is shown.
     pub fn connection_url(&self) -> String {
-        self.endpoint.url(&self.database)
+        self.endpoint().url(&self.database)
     }
 
     /// The host to connect to (`127.0.0.1` for a local engine).
     pub fn host(&self) -> &str {
-        &self.endpoint.host
+        self.container.host()
     }
 
-    /// The host port that PostgreSQL's port 5432 is published on.
+    /// The host port that PostgreSQL's port 5432 is published on (read from the container,
+    /// so it is right after a restart too).
     pub fn host_port(&self) -> u16 {
-        self.endpoint.port
+        self.container
+            .host_port(PORT)
+            .unwrap_or_else(|_| self.admin.endpoint().port)
     }
 
     /// The superuser the server was initialised with.
     pub fn user(&self) -> &str {
-        &self.endpoint.user
+        &self.user
+    }
+
+    /// Where the server is now, and how to log in.
+    fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            host: self.container.host().to_string(),
+            port: self.host_port(),
+            user: self.user.clone(),
+            password: self.password.expose().to_string(),
+        }
     }
 
     /// The name of the main database.
@@ -63,7 +79,7 @@ impl PostgresContainer {
     /// # Errors
     /// [`ErrorKind::Service`] if the server cannot be reached or refuses the login.
     pub async fn client(&self) -> Result<Client> {
-        client_for(&self.endpoint, &self.database, self.container.describe()).await
+        client_for(&self.endpoint(), &self.database, self.container.describe()).await
     }
 
     /// A new database for one test: a copy of the main database as it was when the
@@ -84,9 +100,10 @@ impl PostgresContainer {
         let admin = self.admin.clone();
         let name = on_engine(async move { admin.create_database().await }).await?;
         tracing::debug!(database = %name, container = %self.container.describe(), "fresh database");
+        let endpoint = self.endpoint();
         Ok(TestDatabase {
-            url: self.endpoint.url(&name),
-            endpoint: self.endpoint.clone(),
+            url: endpoint.url(&name),
+            endpoint,
             admin: Arc::downgrade(&self.admin),
             who: self.container.describe(),
             name,
@@ -113,7 +130,7 @@ impl fmt::Debug for PostgresContainer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresContainer")
             .field("container", &self.container)
-            .field("url", &self.endpoint.masked_url(&self.database))
+            .field("url", &self.endpoint().masked_url(&self.database))
             .field("template", &TEMPLATE)
             .finish()
     }
@@ -181,6 +198,24 @@ impl Drop for TestDatabase {
                 Err(err) => tracing::debug!(database = %name, "not dropped: {err}"),
             }
         });
+    }
+}
+
+impl Isolation for PostgresContainer {
+    type Unit = TestDatabase;
+
+    fn fresh_unit(&self) -> impl std::future::Future<Output = Result<TestDatabase>> + Send {
+        self.fresh_database()
+    }
+}
+
+impl IsolationUnit for TestDatabase {
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn masked_url(&self) -> String {
+        self.endpoint.masked_url(&self.name)
     }
 }
 

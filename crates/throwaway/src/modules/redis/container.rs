@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 
-use super::secret::Endpoint;
+use super::endpoint::Endpoint;
 use super::{service_error, PORT};
 use crate::container::Container;
 use crate::engine::runtime::on_engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::kit::{Isolation, IsolationUnit};
 
 /// The key, in the server's last logical database, that counts every database handed out.
 const COUNTER_KEY: &str = "throwaway:fresh-databases";
@@ -98,7 +99,7 @@ impl RedisContainer {
     /// The URL of database 0, for any Redis client: `redis://127.0.0.1:49153`, or with a
     /// password `redis://:s3cr%3At%40@127.0.0.1:49153` (percent-escaped).
     pub fn connection_url(&self) -> String {
-        self.endpoint().url(None)
+        self.endpoint().url(None).to_string()
     }
 
     /// The host port that Redis's port 6379 is published on.
@@ -199,7 +200,7 @@ impl RedisContainer {
         tracing::debug!(container = %who, index, "handed out a fresh Redis database");
         Ok(RedisDatabase {
             index,
-            url: self.endpoint().url(Some(index)),
+            url: self.endpoint().url(Some(index)).to_string(),
             endpoint: self.endpoint(),
             who,
         })
@@ -304,7 +305,7 @@ async fn connect(
         .await
         .map_err(|e| {
             service_error(
-                format!("connecting to {who} at {}", endpoint.redacted_url(Some(db))),
+                format!("connecting to {who} at {}", endpoint.url(Some(db)).masked()),
                 e,
             )
         })
@@ -319,7 +320,7 @@ impl AsRef<Container> for RedisContainer {
 impl fmt::Debug for RedisContainer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisContainer")
-            .field("url", &self.endpoint().redacted_url(None))
+            .field("url", &self.endpoint().url(None).masked())
             .field("databases", &self.databases)
             .field("container", &self.container)
             .finish()
@@ -369,11 +370,29 @@ impl RedisDatabase {
     }
 }
 
+impl Isolation for RedisContainer {
+    type Unit = RedisDatabase;
+
+    fn fresh_unit(&self) -> impl std::future::Future<Output = Result<RedisDatabase>> + Send {
+        self.fresh_database()
+    }
+}
+
+impl IsolationUnit for RedisDatabase {
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn masked_url(&self) -> String {
+        self.endpoint.url(Some(self.index)).masked()
+    }
+}
+
 impl fmt::Debug for RedisDatabase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisDatabase")
             .field("index", &self.index)
-            .field("url", &self.endpoint.redacted_url(Some(self.index)))
+            .field("url", &self.endpoint.url(Some(self.index)).masked())
             .finish()
     }
 }

@@ -40,22 +40,18 @@
 //! 6379, "Ready to accept connections"), so other tags of the official image work alike.
 
 mod container;
-mod secret;
+mod endpoint;
 
 use std::fmt;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::container::{Container, ContainerRequest};
-use crate::engine::runtime::on_engine;
-use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::lifecycle::Start;
+use crate::kit::{self, Endpoints, Module, ProbeFailure, RequestEdits, Secret};
 use crate::wait::Wait;
 
 pub use container::{RedisContainer, RedisDatabase};
-use secret::{Endpoint, Secret};
+use endpoint::Endpoint;
 
 /// The image [`Redis::default`] starts.
 pub const DEFAULT_IMAGE: &str = "redis:7.0";
@@ -80,8 +76,6 @@ const CONFIG_PATH: &str = "/etc/throwaway-redis.conf";
 /// " tcp"; a substring matches both).
 const READY_LINE: &str = "Ready to accept connections";
 
-type Customize = Arc<dyn Fn(ContainerRequest) -> ContainerRequest + Send + Sync>;
-
 /// A Redis server to start, the way Testcontainers' `RedisContainer` describes one.
 ///
 /// ```no_run
@@ -104,7 +98,7 @@ pub struct Redis {
     image: String,
     password: Option<Secret>,
     args: Vec<String>,
-    customizations: Vec<Customize>,
+    edits: RequestEdits,
 }
 
 impl Redis {
@@ -114,7 +108,7 @@ impl Redis {
             image: image.into(),
             password: None,
             args: Vec::new(),
-            customizations: Vec::new(),
+            edits: RequestEdits::new(),
         }
     }
 
@@ -173,14 +167,14 @@ impl Redis {
         mut self,
         edit: impl Fn(ContainerRequest) -> ContainerRequest + Send + Sync + 'static,
     ) -> Self {
-        self.customizations.push(Arc::new(edit));
+        self.edits.push(edit);
         self
     }
 
     /// Starts the server and waits until a client can talk to it.
     ///
-    /// Ready means: the server logged "Ready to accept connections", its port answers from
-    /// the host, and it answered `PING` from a client of this module, authenticated with the
+    /// Ready means: the server logged "Ready to accept connections", and it answered `PING`
+    /// through its published port from a client of this module, authenticated with the
     /// password if one was set. If the caller stops waiting, the start still completes in
     /// the background and the container is then removed.
     ///
@@ -194,35 +188,16 @@ impl Redis {
     /// - [`ErrorKind::Service`]: the server refused the module's client, for instance because
     ///   an argument set another password.
     pub async fn start(self) -> Result<RedisContainer> {
-        if self
-            .password
-            .as_ref()
-            .is_some_and(|p| p.expose().is_empty())
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidRequest,
-                format!(
-                    "an empty password for {} would mean no password: leave out .password(…)",
-                    self.image
-                ),
-            ));
-        }
-        let request = self.request();
-        // Boxed: a container start is a large future (tens of KB in a debug build), and
-        // nesting it unboxed, here and again in `Shared`, can overflow a test thread's stack.
-        on_engine(Box::pin(start(request, self.password))).await
+        kit::start(self).await
     }
 
     /// The container request for this server: the official image's contract, plus the
     /// user's edits.
-    fn request(&self) -> ContainerRequest {
+    fn build_request(&self) -> ContainerRequest {
         let mut cmd = vec!["redis-server".to_string()];
         let mut request = ContainerRequest::new(&self.image)
             .exposed_port(PORT)
-            // Redis logs this once it accepts connections. The published port may lag behind
-            // by a moment: the PING in `start`, retried through that port, settles it, more
-            // cheaply than a port check would (an exec in the container, then a probe).
-            .wait_for(Wait::log(READY_LINE));
+            .wait_for(Wait::log(READY_LINE).and(answers_ping(self.password.clone())));
         if let Some(password) = &self.password {
             // A config file must be the first argument (the official entrypoint and
             // redis-server both expect it there); later arguments override it.
@@ -231,11 +206,37 @@ impl Redis {
         }
         cmd.extend(["--databases".to_string(), DATABASES.to_string()]);
         cmd.extend(self.args.iter().cloned());
-        request = request.cmd(cmd);
-        for customize in &self.customizations {
-            request = customize(request);
+        self.edits.apply(request.cmd(cmd))
+    }
+}
+
+impl Module for Redis {
+    type Started = RedisContainer;
+
+    fn request(&self) -> Result<ContainerRequest> {
+        if self.password.as_ref().is_some_and(Secret::is_empty) {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "an empty password for {} would mean no password: leave out .password(…)",
+                    self.image
+                ),
+            ));
         }
-        request
+        Ok(self.build_request())
+    }
+
+    async fn ready(self, container: Container) -> Result<RedisContainer> {
+        let endpoint = Endpoint::new(container.host(), container.host_port(PORT)?, self.password);
+        let databases = databases(&endpoint, &container.describe()).await;
+        let session_id = kit::session_id().await?;
+        tracing::debug!(container = %container.describe(), databases, "redis answers PING");
+        Ok(RedisContainer::new(
+            container,
+            endpoint,
+            databases,
+            &session_id,
+        ))
     }
 }
 
@@ -246,50 +247,15 @@ impl Default for Redis {
     }
 }
 
-impl Start for Redis {
-    type Started = RedisContainer;
-
-    fn start(self) -> impl Future<Output = Result<RedisContainer>> + Send {
-        Redis::start(self)
-    }
-}
-
 impl fmt::Debug for Redis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redis")
             .field("image", &self.image)
             .field("password", &self.password)
             .field("args", &self.args)
-            .field("customizations", &self.customizations.len())
+            .field("edits", &self.edits)
             .finish()
     }
-}
-
-/// Starts the container, waits until the server answers `PING`, and learns its number of
-/// databases.
-async fn start(request: ContainerRequest, password: Option<Secret>) -> Result<RedisContainer> {
-    let began = Instant::now();
-    let deadline = began + request.startup_timeout;
-    let container = request.start().await?;
-    let endpoint = Endpoint::new(
-        container.host().to_string(),
-        container.host_port(PORT)?,
-        password,
-    );
-    let databases = until_ping(&container, &endpoint, deadline).await?;
-    let session_id = Engine::get().await?.session_id().to_string();
-    tracing::debug!(
-        container = %container.describe(),
-        databases,
-        elapsed = ?began.elapsed(),
-        "redis answers PING"
-    );
-    Ok(RedisContainer::new(
-        container,
-        endpoint,
-        databases,
-        &session_id,
-    ))
 }
 
 /// A configuration file that sets `password`, quoted so that any character survives:
@@ -312,69 +278,71 @@ fn config_file(password: &str) -> String {
 /// How long one readiness `PING` may take: connecting, authenticating, answering.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Pings the server until it answers or `deadline` passes, and returns how many logical
-/// databases it has.
-///
-/// The waits before this already saw the log line and the open port, so the first attempt
-/// nearly always succeeds; retrying covers a server that is slow to take its first client.
-async fn until_ping(container: &Container, endpoint: &Endpoint, deadline: Instant) -> Result<u32> {
-    let who = container.describe();
-    let client = endpoint.client(0, &who)?;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(PING_TIMEOUT))
-        .set_response_timeout(Some(PING_TIMEOUT));
-    loop {
-        let error = match ping(&client, &config).await {
-            Ok(databases) => return Ok(databases),
-            Err(error) => error,
-        };
-        if is_auth_error(&error) {
-            return Err(Error::new(
-                ErrorKind::Service,
-                format!(
-                    "{who} refused the module's client: {error}. Set the password with \
-                     Redis::password(…) rather than a --requirepass argument, so that the \
-                     module and connection_url() know it"
-                ),
-            )
-            .with_source(error));
+/// Ready means a client of this module gets `PONG` through the published port: the log
+/// line comes first, and the engine's port forwarding may lag behind it by a moment.
+fn answers_ping(password: Option<Secret>) -> Wait {
+    Wait::probe("Redis answering PING", move |endpoints: Endpoints| {
+        let password = password.clone();
+        async move {
+            let who = endpoints.container().to_string();
+            let port = endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?;
+            let endpoint = Endpoint::new(endpoints.host(), port, password);
+            let client = endpoint.client(0, &who).map_err(ProbeFailure::fatal)?;
+            match ping(&client).await {
+                Ok(()) => Ok(()),
+                Err(error) if is_auth_error(&error) => Err(ProbeFailure::fatal(
+                    Error::new(
+                        ErrorKind::Service,
+                        format!(
+                            "{who} refused the module's client: {error}. Set the password \
+                             with Redis::password(…) rather than a --requirepass argument, \
+                             so that the module and connection_url() know it"
+                        ),
+                    )
+                    .with_source(error),
+                )),
+                Err(error) => Err(ProbeFailure::not_yet(format!(
+                    "{error} (at {})",
+                    endpoint.url(None).masked()
+                ))),
+            }
         }
-        if Instant::now() >= deadline {
-            return Err(Error::new(
-                ErrorKind::WaitTimeout,
-                format!(
-                    "{who} logged \"{READY_LINE}\" and opened port {PORT}, but did not answer \
-                     PING at {} in time; last error: {error}",
-                    endpoint.redacted_url(None)
-                ),
-            )
-            .with_source(error));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
 }
 
-/// One readiness attempt: `PING`, then `CONFIG GET databases` (the user's arguments may have
-/// changed the module's number).
-async fn ping(
-    client: &redis::Client,
-    config: &redis::AsyncConnectionConfig,
-) -> redis::RedisResult<u32> {
+fn connection_config() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(PING_TIMEOUT))
+        .set_response_timeout(Some(PING_TIMEOUT))
+}
+
+async fn ping(client: &redis::Client) -> redis::RedisResult<()> {
     let mut connection = client
-        .get_multiplexed_async_connection_with_config(config)
+        .get_multiplexed_async_connection_with_config(&connection_config())
         .await?;
     let _: String = redis::cmd("PING").query_async(&mut connection).await?;
-    let databases: redis::RedisResult<std::collections::HashMap<String, String>> =
-        redis::cmd("CONFIG")
+    Ok(())
+}
+
+/// How many logical databases the ready server has (`CONFIG GET databases`): the user's
+/// arguments may have changed the module's number. A server whose `CONFIG` command is
+/// renamed away still works; assume the module's number then.
+async fn databases(endpoint: &Endpoint, who: &str) -> u32 {
+    let asked = async {
+        let client = endpoint.client(0, who).ok()?;
+        let mut connection = client
+            .get_multiplexed_async_connection_with_config(&connection_config())
+            .await
+            .ok()?;
+        let config: std::collections::HashMap<String, String> = redis::cmd("CONFIG")
             .arg("GET")
             .arg("databases")
             .query_async(&mut connection)
-            .await;
-    // A server whose CONFIG command is renamed away still works; assume the module's number.
-    Ok(databases
-        .ok()
-        .and_then(|config| config.get("databases")?.parse().ok())
-        .unwrap_or(DATABASES))
+            .await
+            .ok()?;
+        config.get("databases")?.parse().ok()
+    };
+    asked.await.unwrap_or(DATABASES)
 }
 
 /// Whether the server refused a client for its credentials (rather than being unreachable).
@@ -396,7 +364,10 @@ mod tests {
 
     #[test]
     fn without_a_password_the_command_is_the_official_images() {
-        let request = Redis::default().arg("--appendonly").arg("yes").request();
+        let request = Redis::default()
+            .arg("--appendonly")
+            .arg("yes")
+            .build_request();
         assert_eq!(request.image(), "redis:7.0");
         assert_eq!(
             request.cmd.as_deref().unwrap(),
@@ -406,7 +377,7 @@ mod tests {
         assert!(request.copies.is_empty());
         assert_eq!(
             request.wait.to_string(),
-            Wait::log("Ready to accept connections").to_string()
+            "all of (log 'Ready to accept connections' on stdout or stderr, Redis answering PING)"
         );
     }
 
@@ -415,7 +386,7 @@ mod tests {
         let request = Redis::new("redis:7.0")
             .password(PASSWORD)
             .args(["--maxmemory", "10mb"])
-            .request();
+            .build_request();
         assert_eq!(
             request.cmd.as_deref().unwrap(),
             [
@@ -449,7 +420,7 @@ mod tests {
     fn edits_to_the_request_come_last() {
         let request = Redis::default()
             .with_request(|r| r.env("A", "1").startup_timeout(Duration::from_secs(5)))
-            .request();
+            .build_request();
         assert_eq!(request.env["A"], "1");
         assert_eq!(request.startup_timeout, Duration::from_secs(5));
     }

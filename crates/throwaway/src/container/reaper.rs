@@ -21,9 +21,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, OnceCell};
 
-use crate::container::{Container, ContainerRequest, Mount};
+use super::launch::{launch, Role};
+use super::start::resolve_image;
+use super::{Container, ContainerRequest, Mount};
 use crate::engine::{labels, Engine};
 use crate::error::{Error, ErrorKind, Result};
+use crate::image::ImageRef;
 use crate::wait::Wait;
 
 /// The reaper image used unless `TESTCONTAINERS_RYUK_CONTAINER_IMAGE` names another.
@@ -190,7 +193,7 @@ async fn start_or_find(engine: &'static Engine) -> Result<(String, u16)> {
 }
 
 fn is_name_conflict(err: &Error) -> bool {
-    err.engine_status() == Some(409)
+    err.is_name_conflict()
 }
 
 /// The published address of the session's running reaper, if there is one.
@@ -210,7 +213,7 @@ async fn find(engine: &Engine) -> Result<Option<(String, u16)>> {
         .and_then(|mut ports| ports.remove(&format!("{REAPER_PORT}/tcp")))
         .flatten()
         .unwrap_or_default();
-    Ok(crate::container::pick_binding(&bindings).map(|port| (engine.host().to_string(), port)))
+    Ok(crate::engine::port::pick_binding(&bindings).map(|port| (engine.host().to_string(), port)))
 }
 
 async fn start(engine: &'static Engine) -> Result<Container> {
@@ -223,7 +226,6 @@ async fn start(engine: &'static Engine) -> Result<Container> {
         .or_else(|| engine.socket_path().filter(|path| mountable(path)))
         .unwrap_or_else(|| "/var/run/docker.sock".to_string());
     let mut request = ContainerRequest::new(image)
-        .name(reaper_name(engine))
         .exposed_port(REAPER_PORT)
         .mount(Mount::bind(socket, "/var/run/docker.sock"))
         .label(REAPER_LABEL, "true")
@@ -247,7 +249,15 @@ async fn start(engine: &'static Engine) -> Result<Container> {
             format!("{}ms", timeout.as_millis()),
         );
     }
-    request.for_reaper().start_unguarded().await.map_err(|err| {
+    let name = reaper_name(engine);
+    let started = async {
+        let image = ImageRef::parse(request.image())?;
+        request.validate()?;
+        let reference = resolve_image(engine, image, request.pull_policy).await?;
+        // Not through `ContainerRequest::start`: that would wait for a reaper guarding it.
+        launch(engine, &request, reference, Role::Reaper(name)).await
+    };
+    started.await.map_err(|err| {
         if is_name_conflict(&err) {
             return err;
         }

@@ -108,9 +108,44 @@ impl FromStr for ContainerPort {
     }
 }
 
+/// The host port to use among an exposed port's bindings.
+///
+/// Engines may publish one port twice, on an IPv4 and an IPv6 address, and with different
+/// host ports; tests connect over IPv4, so prefer that binding.
+pub(crate) fn pick_binding(bindings: &[bollard::models::PortBinding]) -> Option<u16> {
+    let port = |b: &bollard::models::PortBinding| b.host_port.as_deref()?.parse::<u16>().ok();
+    let is_ipv4 = |b: &&bollard::models::PortBinding| {
+        b.host_ip
+            .as_deref()
+            .is_none_or(|ip| ip.is_empty() || ip.parse::<std::net::Ipv4Addr>().is_ok())
+    };
+    bindings
+        .iter()
+        .filter(is_ipv4)
+        .find_map(port)
+        .or_else(|| bindings.iter().find_map(port))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bollard::models::PortBinding;
+
+    fn binding(ip: &str, port: &str) -> PortBinding {
+        PortBinding {
+            host_ip: Some(ip.to_string()),
+            host_port: Some(port.to_string()),
+        }
+    }
+
+    #[test]
+    fn prefers_the_ipv4_binding_when_the_engine_reports_two() {
+        let bindings = [binding("::", "49154"), binding("0.0.0.0", "49153")];
+        assert_eq!(pick_binding(&bindings), Some(49153));
+        assert_eq!(pick_binding(&[binding("::", "49154")]), Some(49154));
+        assert_eq!(pick_binding(&[binding("127.0.0.1", "")]), None);
+        assert_eq!(pick_binding(&[]), None);
+    }
 
     #[test]
     fn parses_and_displays_like_the_engine() {

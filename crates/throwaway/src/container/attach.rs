@@ -1,0 +1,265 @@
+//! Attaching to a shared or reused container that already exists under the request's name:
+//! another process of the session made it, or an earlier run. The decisions are a plain
+//! function of what the engine shows and how long we have looked, so they are specified
+//! without an engine.
+
+use std::time::{Duration, Instant};
+
+use bollard::models::ContainerStateStatusEnum as Status;
+
+use super::inner::remove;
+use super::launch::handle;
+use super::request::ContainerRequest;
+use super::Container;
+use crate::engine::Engine;
+use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::wait::wait_until_ready;
+
+/// How long a name may be taken while nothing can be inspected under it: the engine
+/// reserves the name before the container exists, while its creator's call is under way.
+const VANISH_AFTER: Duration = Duration::from_secs(3);
+
+/// How long a container may stay only created before it counts as left half-made by a
+/// process stopped between create and start: its creator copies files in within moments.
+const STALE_AFTER: Duration = Duration::from_secs(10);
+
+/// How often to look again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// What attaching found.
+pub(super) enum Attached {
+    /// The existing container, running and ready; the handle never removes it.
+    Ready(Container),
+    /// There is no container under the name (any more): create it afresh.
+    Vanished,
+}
+
+/// What the engine shows under the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Seen {
+    /// Nothing can be inspected under the name.
+    Nothing,
+    /// A container in this state.
+    Container { id: String, status: Option<Status> },
+}
+
+/// How long we have been looking, against the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Elapsed {
+    pub vanish_passed: bool,
+    pub stale_passed: bool,
+    pub deadline_passed: bool,
+}
+
+/// What to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Step {
+    /// It runs: use it.
+    Use(String),
+    /// It stopped (a reused container after a reboot, say): start it, then look again.
+    Start(String),
+    /// It was left half-made: remove it and create it afresh.
+    RemoveStale(String),
+    /// Nothing there after all: create it afresh.
+    Vanished,
+    /// Look again in a moment.
+    Wait,
+    /// It never became usable in time.
+    GiveUp,
+}
+
+/// The next step, from what the engine shows and how long we have looked.
+pub(super) fn decide(seen: &Seen, elapsed: Elapsed) -> Step {
+    match seen {
+        Seen::Nothing if elapsed.vanish_passed => Step::Vanished,
+        Seen::Container {
+            id,
+            status: Some(Status::RUNNING),
+        } => Step::Use(id.clone()),
+        Seen::Container {
+            id,
+            status: Some(Status::EXITED),
+        } => Step::Start(id.clone()),
+        Seen::Container {
+            id,
+            status: Some(Status::CREATED | Status::DEAD),
+        } if elapsed.stale_passed => Step::RemoveStale(id.clone()),
+        _ if elapsed.deadline_passed => Step::GiveUp,
+        // Just created by another process, which is still copying files in; restarting;
+        // being removed; or the name is reserved but not inspectable yet: give it time.
+        _ => Step::Wait,
+    }
+}
+
+/// Uses the existing container `name`: waits until it runs, starting it if it stopped,
+/// then until it is ready by the request's strategy.
+pub(super) async fn attach(
+    engine: &'static Engine,
+    request: &ContainerRequest,
+    name: &str,
+    reference: &str,
+) -> Result<Attached> {
+    let began = Instant::now();
+    let mut restarted = false;
+    let id = loop {
+        let elapsed = Elapsed {
+            vanish_passed: began.elapsed() >= VANISH_AFTER,
+            stale_passed: began.elapsed() >= STALE_AFTER,
+            deadline_passed: began.elapsed() >= request.startup_timeout,
+        };
+        match decide(&look(engine, name).await?, elapsed) {
+            Step::Use(id) => break id,
+            Step::Start(id) => {
+                restarted = true;
+                start_existing(engine, &id, name).await?;
+            }
+            Step::RemoveStale(id) => {
+                tracing::info!(container = %name, "removing a shared container left half-made");
+                remove(engine.docker(), &id, name).await?;
+                return Ok(Attached::Vanished);
+            }
+            Step::Vanished => return Ok(Attached::Vanished),
+            Step::GiveUp => {
+                return Err(Error::new(
+                    ErrorKind::WaitTimeout,
+                    format!(
+                        "the existing container {name} ({reference}) did not start running \
+                         within {} s; remove it (docker rm -f {name}) if it is stuck",
+                        request.startup_timeout.as_secs()
+                    ),
+                ))
+            }
+            Step::Wait => tokio::time::sleep(POLL).await,
+        }
+    };
+    let container = handle(engine, request, id, reference).kept();
+    if restarted {
+        // Judged on this run's output, not the previous run's; and modules prepare anew.
+        container.inner().after_restart().await?;
+    } else {
+        container.inner().read_ports().await?;
+        wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
+    }
+    tracing::info!(container = %container.describe(), "attached to an existing container");
+    Ok(Attached::Ready(container))
+}
+
+/// What the engine shows under `name`.
+async fn look(engine: &Engine, name: &str) -> Result<Seen> {
+    match engine.docker().inspect_container(name, None).await {
+        Ok(inspected) => Ok(Seen::Container {
+            id: inspected.id.unwrap_or_else(|| name.to_string()),
+            status: inspected.state.and_then(|s| s.status),
+        }),
+        Err(err) if engine_status(&err) == Some(404) => Ok(Seen::Nothing),
+        Err(err) => Err(Error::engine(
+            format!("inspecting the existing container {name}"),
+            err,
+        )),
+    }
+}
+
+/// Starts the stopped container `id`; one that runs already (another process started it a
+/// moment ago) is fine.
+async fn start_existing(engine: &Engine, id: &str, name: &str) -> Result<()> {
+    match engine.docker().start_container(id, None).await {
+        Ok(()) => Ok(()),
+        Err(err) if engine_status(&err) == Some(304) => Ok(()),
+        Err(err) => Err(Error::engine(
+            format!("starting the existing container {name}"),
+            err,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EARLY: Elapsed = Elapsed {
+        vanish_passed: false,
+        stale_passed: false,
+        deadline_passed: false,
+    };
+
+    fn seen(status: Status) -> Seen {
+        Seen::Container {
+            id: "abc".into(),
+            status: Some(status),
+        }
+    }
+
+    #[test]
+    fn a_running_container_is_used() {
+        assert_eq!(
+            decide(&seen(Status::RUNNING), EARLY),
+            Step::Use("abc".into())
+        );
+    }
+
+    #[test]
+    fn a_stopped_container_is_started_again() {
+        assert_eq!(
+            decide(&seen(Status::EXITED), EARLY),
+            Step::Start("abc".into())
+        );
+    }
+
+    #[test]
+    fn a_name_without_a_container_is_waited_for_then_created_afresh() {
+        assert_eq!(decide(&Seen::Nothing, EARLY), Step::Wait);
+        let later = Elapsed {
+            vanish_passed: true,
+            ..EARLY
+        };
+        assert_eq!(decide(&Seen::Nothing, later), Step::Vanished);
+    }
+
+    #[test]
+    fn a_container_only_created_gets_time_then_counts_as_half_made() {
+        assert_eq!(decide(&seen(Status::CREATED), EARLY), Step::Wait);
+        let later = Elapsed {
+            vanish_passed: true,
+            stale_passed: true,
+            deadline_passed: false,
+        };
+        assert_eq!(
+            decide(&seen(Status::CREATED), later),
+            Step::RemoveStale("abc".into())
+        );
+        assert_eq!(
+            decide(&seen(Status::DEAD), later),
+            Step::RemoveStale("abc".into())
+        );
+    }
+
+    #[test]
+    fn a_container_that_never_settles_is_given_up_at_the_deadline() {
+        let late = Elapsed {
+            vanish_passed: true,
+            stale_passed: false,
+            deadline_passed: true,
+        };
+        assert_eq!(decide(&seen(Status::RESTARTING), EARLY), Step::Wait);
+        assert_eq!(decide(&seen(Status::RESTARTING), late), Step::GiveUp);
+        assert_eq!(decide(&seen(Status::REMOVING), late), Step::GiveUp);
+        let unknown = Seen::Container {
+            id: "abc".into(),
+            status: None,
+        };
+        assert_eq!(decide(&unknown, late), Step::GiveUp);
+    }
+
+    #[test]
+    fn a_running_container_wins_over_every_limit() {
+        let all_passed = Elapsed {
+            vanish_passed: true,
+            stale_passed: true,
+            deadline_passed: true,
+        };
+        assert_eq!(
+            decide(&seen(Status::RUNNING), all_passed),
+            Step::Use("abc".into())
+        );
+    }
+}

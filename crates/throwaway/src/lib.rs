@@ -5,6 +5,7 @@
 //! use throwaway::{ContainerRequest, Wait};
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! let redis = ContainerRequest::new("redis:7.0")
 //!     .exposed_port(6379)
 //!     .wait_for(Wait::log("Ready to accept connections"))
@@ -46,6 +47,7 @@
 //! use throwaway::redis::Redis;
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! let redis = Redis::new("redis:7.0").password("s3cret").start().await?;
 //! let mut connection = redis.async_connection().await?;
 //! let _: () = redis::cmd("SET").arg("greeting").arg("hello").query_async(&mut connection).await?;
@@ -68,6 +70,7 @@
 //! static REDIS: Shared<Redis> = Shared::new(|| Redis::new("redis:7.0"));
 //!
 //! # #[tokio::main] async fn main() -> throwaway::Result<()> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! // In each test:
 //! let database = REDIS.get().await?.fresh_database().await?;
 //! let url = database.url(); // redis://127.0.0.1:49153/7: nobody else's
@@ -132,7 +135,7 @@ pub use container::{
     Container, ContainerPort, ContainerRequest, ExecResult, LogLine, LogSource, Logs, Mount,
     Network, Protocol, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
 };
-pub use engine::{engine_info, EngineInfo};
+pub use engine::{engine_info, skip_without_engine, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::Shared;

@@ -34,6 +34,50 @@ pub struct EngineInfo {
     pub session_id: String,
 }
 
+/// Whether a test that needs an engine should skip: `true` (after printing why) when no
+/// engine answers on a developer's machine; a panic when none answers and `CI` is set,
+/// because a CI run without its engine must fail, not pass by testing nothing.
+///
+/// The check runs once per process; later calls return at once.
+///
+/// ```
+/// # async fn demo() -> throwaway::Result<()> {
+/// if throwaway::skip_without_engine() {
+///     return Ok(()); // printed: "SKIPPED: no Docker engine is reachable (…)"
+/// }
+/// // … start containers
+/// # Ok(()) }
+/// ```
+///
+/// # Panics
+/// When no engine answers and the environment variable `CI` is set.
+#[track_caller]
+pub fn skip_without_engine() -> bool {
+    static REACHABLE: std::sync::OnceLock<std::result::Result<(), String>> =
+        std::sync::OnceLock::new();
+    let reachable = REACHABLE.get_or_init(|| {
+        let asked =
+            runtime::block_on_engine(engine_info(), Some(std::time::Duration::from_secs(30)));
+        match asked {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(err)) => Err(err.to_string()),
+            None => Err("the engine did not answer within 30 s".to_string()),
+        }
+    });
+    match reachable {
+        Ok(()) => false,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but no Docker engine is reachable: {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
+            );
+            true
+        }
+    }
+}
+
 /// Connects to the engine (if not yet connected) and asks it about itself.
 ///
 /// Useful to check that an engine is reachable before a suite starts, and to log which one.

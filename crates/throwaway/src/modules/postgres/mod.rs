@@ -5,6 +5,7 @@
 //! use throwaway::postgres::Postgres;
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! let pg = Postgres::new("postgres:15")
 //!     .user("postgres")
 //!     .password("password")
@@ -41,6 +42,7 @@
 //! });
 //!
 //! # #[tokio::main] async fn main() -> throwaway::Result<()> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! // In each test (a #[tokio::test] fn):
 //! let db = PG.get().await?.fresh_database().await?; // migrated, empty, this test's alone
 //! let client = db.client().await?;

@@ -6,6 +6,7 @@
 //! use throwaway::redis::Redis;
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # if throwaway::skip_without_engine() { return Ok(()); }
 //! let redis = Redis::new("redis:7.0").password("s3cr:t@").start().await?;
 //! let mut connection = redis.async_connection().await?;
 //! let _: () = connection.rpush("queue", "hello").await?;

@@ -7,6 +7,9 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
 use crate::engine::runtime;
 use crate::error::{Error, Result};
 pub use crate::wait::target::{LogLine, LogSource};
@@ -135,31 +138,15 @@ pub(crate) async fn tail_lines(docker: &Docker, id: &str, n: usize) -> String {
         .join("\n")
 }
 
-/// A moment in the engine's log timestamps (RFC 3339, UTC, up to nanoseconds), comparable
-/// without a date library: the date and time to the second compare as text, then the
-/// fraction as a number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct LogTime {
-    seconds: String,
-    nanos: u32,
-}
+/// A moment in the engine's log timestamps and `StartedAt` (RFC 3339, UTC, up to
+/// nanoseconds), compared as instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct LogTime(OffsetDateTime);
 
 impl LogTime {
     /// Parses `2026-11-21T07:20:27.800992123Z` (the fraction is optional).
     pub(crate) fn parse(text: &str) -> Option<LogTime> {
-        let text = text.strip_suffix('Z')?;
-        let (seconds, fraction) = text.split_once('.').unwrap_or((text, ""));
-        if seconds.len() != 19
-            || fraction.len() > 9
-            || !fraction.bytes().all(|b| b.is_ascii_digit())
-        {
-            return None;
-        }
-        let nanos = format!("{fraction:0<9}").parse().ok()?;
-        Some(LogTime {
-            seconds: seconds.to_string(),
-            nanos,
-        })
+        OffsetDateTime::parse(text, &Rfc3339).ok().map(LogTime)
     }
 }
 
@@ -278,6 +265,12 @@ mod tests {
             t("2026-11-21T07:20:27.5Z"),
             t("2026-11-21T07:20:27.500000000Z")
         );
+        // The engine writes UTC; a time with an offset is read as the same instant.
+        assert_eq!(
+            t("2026-11-21T08:20:27.5+01:00"),
+            t("2026-11-21T07:20:27.5Z")
+        );
+        assert!(LogTime::parse("2026-11-31T07:20:27Z").is_none());
         assert!(LogTime::parse("yesterday").is_none());
         assert!(LogTime::parse("2026-11-21T07:20:27.5").is_none());
     }

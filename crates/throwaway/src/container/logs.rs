@@ -154,10 +154,24 @@ impl LogTime {
 /// lines are also compared with the moment the container started.
 #[derive(Debug, Clone)]
 pub(crate) struct Since {
-    /// A unix second at or before the start.
-    pub unix_seconds: i64,
+    /// The engine's `since=`: a unix second before the start.
+    unix_seconds: i64,
     /// The engine's `StartedAt` for the run.
-    pub started_at: LogTime,
+    started_at: LogTime,
+}
+
+impl Since {
+    /// The run that started at `started_at`, by the engine's clock alone: the host's may be
+    /// ahead of the engine's, and a `since=` from it would drop the run's first lines.
+    pub(crate) fn new(started_at: LogTime) -> Since {
+        Since {
+            // The second before the start's own: the engine's filter is whole seconds, and
+            // the lines are compared with `started_at` anyway, so one second early costs
+            // nothing and guards against rounding at the boundary.
+            unix_seconds: started_at.0.unix_timestamp() - 1,
+            started_at,
+        }
+    }
 }
 
 /// Every line (with `since`, only those of the run that started then), then live lines
@@ -273,6 +287,16 @@ mod tests {
         assert!(LogTime::parse("2026-11-31T07:20:27Z").is_none());
         assert!(LogTime::parse("yesterday").is_none());
         assert!(LogTime::parse("2026-11-21T07:20:27.5").is_none());
+    }
+
+    #[test]
+    fn since_is_the_second_before_the_engines_start_time() {
+        let since = |s: &str| Since::new(LogTime::parse(s).unwrap()).unix_seconds;
+        // 2026-11-21T07:20:27Z is unix second 1_795_245_627.
+        assert_eq!(since("2026-11-21T07:20:27.800992123Z"), 1_795_245_626);
+        assert_eq!(since("2026-11-21T07:20:27Z"), 1_795_245_626);
+        assert_eq!(since("2026-11-21T07:20:27.999999999Z"), 1_795_245_626);
+        assert_eq!(since("1970-01-01T00:00:01Z"), 0);
     }
 
     #[test]

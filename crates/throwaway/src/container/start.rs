@@ -222,7 +222,7 @@ async fn attach(
     // by a process stopped between create and start: its creator copies files in within
     // moments.
     let stale_after = Instant::now() + std::time::Duration::from_secs(10);
-    let mut restarted: Option<i64> = None;
+    let mut restarted = false;
     let id = loop {
         let inspected = match docker.inspect_container(name, None).await {
             Ok(inspected) => inspected,
@@ -246,7 +246,7 @@ async fn attach(
             Some(Status::RUNNING) => break id,
             // A stopped one (a reused container after a reboot, say) is started again.
             Some(Status::EXITED) => {
-                restarted = Some(unix_seconds_now() - 1);
+                restarted = true;
                 match docker.start_container(&id, None).await {
                     Ok(()) => {}
                     Err(err) if engine_status(&err) == Some(304) => {}
@@ -283,20 +283,13 @@ async fn attach(
     };
     let container = handle(engine, request, id, reference).kept();
     let started_at = container.inner().read_ports().await?;
-    if let Some(unix_seconds) = restarted {
+    if restarted {
         // Judge readiness on this run's output, not the previous run's.
-        container.inner().begin_run(unix_seconds, started_at);
+        container.inner().begin_run(started_at);
     }
     wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
     tracing::info!(container = %container.describe(), "attached to an existing container");
     Ok(container)
-}
-
-/// The current unix second.
-pub(crate) fn unix_seconds_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The start call itself failed: usually the command cannot be run (not found, not

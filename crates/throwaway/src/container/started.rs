@@ -238,13 +238,12 @@ impl Container {
     /// As for the first start: the container exits, or is not ready in time.
     pub async fn start(&self) -> Result<()> {
         self.run(|c| async move {
-            let unix_seconds = super::start::unix_seconds_now() - 1;
             c.docker
                 .start_container(&c.id, None)
                 .await
                 .map_err(|e| Error::engine(format!("starting {} again", c.describe()), e))?;
             let started_at = c.read_ports().await?;
-            c.begin_run(unix_seconds, started_at);
+            c.begin_run(started_at);
             wait_until_ready(&c.wait, &*c, c.startup_timeout).await
         })
         .await
@@ -378,14 +377,11 @@ impl Inner {
         format!("{} ({})", self.image, short_id(&self.id))
     }
 
-    /// Marks a new run of the container, started at or after `unix_seconds` (the engine's
-    /// `StartedAt` is more precise), so that readiness checks read only its output.
-    pub(crate) fn begin_run(&self, unix_seconds: i64, started_at: Option<logs::LogTime>) {
+    /// Marks a new run of the container, started at the engine's `started_at`, so that
+    /// readiness checks read only its output.
+    pub(crate) fn begin_run(&self, started_at: Option<logs::LogTime>) {
         *self.logs_since.lock().unwrap_or_else(|p| p.into_inner()) =
-            started_at.map(|started_at| logs::Since {
-                unix_seconds,
-                started_at,
-            });
+            started_at.map(logs::Since::new);
     }
 }
 

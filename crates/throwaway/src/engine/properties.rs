@@ -30,6 +30,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod go_duration;
+
 use super::environment::Environment;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -454,39 +456,18 @@ pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// A Go-style duration (`1h`, `1m30s`, `1.5s`, `500ms`, `250us`, `10ns`) or plain seconds.
+/// A reaper timeout: a Go duration (`10s`, `1m30s`, `1.5h`, `500ms`, by the one parser the
+/// reaper uses too, see [`go_duration`]) that is not negative, or a plain number of seconds
+/// (Java's style; the reaper is always handed milliseconds, so it needs no such rule).
 pub(crate) fn parse_duration(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return value.parse().ok().map(Duration::from_secs);
     }
-    let mut total = 0f64;
-    let mut rest = value;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds_per_unit = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * seconds_per_unit;
+    match go_duration::parse(value) {
+        Ok(d) if !d.negative => Some(d.magnitude),
+        _ => None,
     }
-    Duration::try_from_secs_f64(total).ok()
 }
 
 #[cfg(test)]
@@ -738,5 +719,39 @@ mod tests {
         assert_eq!(parse_duration("s"), None);
         assert_eq!(parse_duration("10x"), None);
         assert_eq!(parse_duration("-5s"), None);
+    }
+
+    /// The syntax the library and the reaper agree on: a Go duration is the same length to
+    /// both, and what Go refuses both refuse. The library adds only plain seconds (Java's
+    /// style), which the reaper never sees: it is handed milliseconds.
+    #[test]
+    fn the_library_and_the_reaper_read_the_same_go_durations() {
+        for (text, expected) in [
+            ("10s", Duration::from_secs(10)),
+            ("1m30s", Duration::from_secs(90)),
+            ("500ms", Duration::from_millis(500)),
+            ("1.5h", Duration::from_secs(5400)),
+            ("1h30m", Duration::from_secs(5400)),
+            (".5s", Duration::from_millis(500)),
+            ("+5m", Duration::from_secs(300)),
+            ("250us", Duration::from_micros(250)),
+            ("250µs", Duration::from_micros(250)),
+            ("0", Duration::ZERO),
+            ("-0s", Duration::ZERO),
+        ] {
+            assert_eq!(parse_duration(text), Some(expected), "{text:?}");
+            let reaper = go_duration::parse(text).unwrap();
+            assert_eq!(
+                (reaper.negative, reaper.magnitude),
+                (false, expected),
+                "{text:?}"
+            );
+        }
+        // Refused by both (a negative timeout is refused by the reaper's settings too).
+        for text in ["1S", "1 s", "1d", "1sec", "soon", "1h-5m", "3000000h"] {
+            assert_eq!(parse_duration(text), None, "{text:?}");
+            assert!(go_duration::parse(text).is_err(), "{text:?}");
+        }
+        assert_eq!(parse_duration("-1s"), None);
     }
 }

@@ -30,6 +30,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use java_properties::LineContent;
+
 mod go_duration;
 
 use super::environment::Environment;
@@ -88,32 +90,31 @@ pub(crate) struct Properties {
 }
 
 impl Properties {
-    /// Parses the text of a properties file.
+    /// Parses the text of a properties file by Java's rules (the `java-properties` crate):
+    /// `key=value`, `key: value` and `key value`; `#` and `!` comments; a trailing `\`
+    /// continuing a line; `\t`, `\uXXXX` and other escapes.
     ///
-    /// Supports what real files use: `key=value`, `key: value` and `key value`; `#` and `!`
-    /// comment lines; blank lines; a trailing `\` continuing a line; `\t`, `\n`, `\r`, `\f`,
-    /// `\uXXXX` and `\<char>` escapes (so `\ ` puts a space in a key). Whitespace around keys
-    /// and values is trimmed. A later duplicate key wins. Lines that cannot be read (an empty
-    /// key, a broken `\u` escape) are skipped rather than failing the whole file, as
+    /// Whitespace around values is trimmed, since Java keeps trailing blanks that nobody
+    /// means in a host name or path. A later duplicate key wins. Lines that cannot be read (an
+    /// empty key, a broken `\u` escape) are skipped rather than failing the whole file, as
     /// Testcontainers does for files it cannot load.
     pub(crate) fn parse(text: &str) -> Properties {
         let mut entries = HashMap::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            let start = line.trim_start_matches(is_properties_space);
-            if start.is_empty() || start.starts_with('#') || start.starts_with('!') {
-                continue;
-            }
-            let mut logical = start.to_string();
-            while ends_with_continuation(&logical) {
-                logical.pop();
-                match lines.next() {
-                    Some(next) => logical.push_str(next.trim_start_matches(is_properties_space)),
-                    None => break,
+        // UTF-8, not Java's ISO-8859-1: the file is already text here, and non-ASCII in it (a
+        // path under a home directory named José) is UTF-8 on today's machines.
+        let lines =
+            java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8);
+        for line in lines {
+            // The crate leaves reading on after an error unspecified in general; from memory
+            // the only errors are bad escapes, reported once their line has been consumed,
+            // so going on reads the next line (`skips_malformed_lines_but_keeps_the_rest`
+            // holds it to that).
+            let Ok(line) = line else { continue };
+            if let LineContent::KVPair(key, value) = line.consume_content() {
+                let key = key.trim();
+                if !key.is_empty() {
+                    entries.insert(key.to_string(), value.trim().to_string());
                 }
-            }
-            if let Some((key, value)) = parse_entry(&logical) {
-                entries.insert(key, value);
             }
         }
         Properties { entries }
@@ -129,79 +130,6 @@ impl Properties {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
-}
-
-/// Java's properties whitespace: space, tab and form feed.
-fn is_properties_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\u{c}')
-}
-
-/// An odd number of trailing backslashes continues the line; an even number is escaped.
-fn ends_with_continuation(line: &str) -> bool {
-    line.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
-}
-
-/// Splits one logical line into an unescaped key and value.
-fn parse_entry(line: &str) -> Option<(String, String)> {
-    // The key ends at the first unescaped '=', ':' or whitespace.
-    let mut key_end = line.len();
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '=' || c == ':' || is_properties_space(c) {
-            key_end = i;
-            break;
-        }
-    }
-    let (raw_key, rest) = line.split_at(key_end);
-    // The separator: whitespace, at most one '=' or ':', whitespace.
-    let rest = rest.trim_start_matches(is_properties_space);
-    let rest = rest
-        .strip_prefix('=')
-        .or_else(|| rest.strip_prefix(':'))
-        .unwrap_or(rest);
-    let raw_value = rest.trim_start_matches(is_properties_space);
-
-    let key = unescape(raw_key)?;
-    let value = unescape(raw_value)?;
-    let key = key.trim();
-    if key.is_empty() {
-        return None;
-    }
-    Some((key.to_string(), value.trim().to_string()))
-}
-
-/// Resolves properties escapes; `None` for a malformed `\u` escape.
-fn unescape(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                if hex.len() != 4 {
-                    return None;
-                }
-                let code = u32::from_str_radix(&hex, 16).ok()?;
-                out.push(char::from_u32(code)?);
-            }
-            Some(other) => out.push(other),
-            // A lone trailing backslash (the file ended mid-continuation): drop it.
-            None => {}
-        }
-    }
-    Some(out)
 }
 
 /// A value found for a setting, and where it came from (for messages).

@@ -251,25 +251,10 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// `YYYY-MM-DD HH:MM UTC` for a time since the Unix epoch (the civil-from-days algorithm;
-/// no calendar crate for one line).
+/// `YYYY-MM-DD HH:MM UTC` for a time since the Unix epoch.
 pub fn utc_date(since_epoch: std::time::Duration) -> String {
-    let secs = since_epoch.as_secs() as i64;
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    let at = time::OffsetDateTime::UNIX_EPOCH + since_epoch;
+    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::go_duration::{self, SignedDuration};
 
 /// The reaper's settings; see the crate docs for each variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,13 +24,6 @@ pub(crate) struct Timeouts {
     pub(crate) reconnection: Duration,
     pub(crate) changes_retry_interval: Duration,
     pub(crate) shutdown: Duration,
-}
-
-/// A duration that may be negative, as `RYUK_RETRY_OFFSET` is by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SignedDuration {
-    pub(crate) negative: bool,
-    pub(crate) magnitude: Duration,
 }
 
 impl SignedDuration {
@@ -100,7 +94,7 @@ impl Config {
         let timeout = |name: &str, into: &mut Duration| -> Result<(), Error> {
             if let Some(value) = get(name) {
                 let parsed =
-                    parse_go_duration(&value).map_err(|reason| invalid(name, &value, &reason))?;
+                    go_duration::parse(&value).map_err(|reason| invalid(name, &value, &reason))?;
                 if parsed.negative {
                     return Err(invalid(name, &value, "a duration of zero or more"));
                 }
@@ -120,7 +114,7 @@ impl Config {
         timeout("RYUK_SHUTDOWN_TIMEOUT", &mut config.timeouts.shutdown)?;
         timeout("RYUK_REQUEST_TIMEOUT", &mut config.request_timeout)?;
         if let Some(value) = get("RYUK_RETRY_OFFSET") {
-            config.retry_offset = parse_go_duration(&value)
+            config.retry_offset = go_duration::parse(&value)
                 .map_err(|reason| invalid("RYUK_RETRY_OFFSET", &value, &reason))?;
         }
         if let Some(value) = get("RYUK_REMOVE_RETRIES") {
@@ -166,81 +160,6 @@ fn invalid(name: &str, value: &str, expected: &str) -> Error {
     ))
 }
 
-/// Go's `time.ParseDuration`: an optional sign, then one or more `<number><unit>` parts
-/// (`1h30m`, `1.5s`, `300ms`), or a bare `0`.
-pub(crate) fn parse_go_duration(text: &str) -> Result<SignedDuration, String> {
-    const EXPECTED: &str = "a Go duration such as 10s, 1m30s or 500ms";
-    let (negative, mut rest) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if rest == "0" {
-        return Ok(SignedDuration {
-            negative: false,
-            magnitude: Duration::ZERO,
-        });
-    }
-    if rest.is_empty() {
-        return Err(EXPECTED.to_string());
-    }
-    let mut total: u128 = 0;
-    while !rest.is_empty() {
-        let whole_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let whole = &rest[..whole_len];
-        rest = &rest[whole_len..];
-        let mut fraction = "";
-        if let Some(after_dot) = rest.strip_prefix('.') {
-            let len = after_dot.bytes().take_while(u8::is_ascii_digit).count();
-            fraction = &after_dot[..len];
-            rest = &after_dot[len..];
-        }
-        if whole.is_empty() && fraction.is_empty() {
-            return Err(EXPECTED.to_string());
-        }
-        let unit_len = rest
-            .char_indices()
-            .find(|&(_, c)| c == '.' || c.is_ascii_digit())
-            .map_or(rest.len(), |(at, _)| at);
-        let unit_nanos: u128 = match &rest[..unit_len] {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            "" => return Err(format!("missing unit; {EXPECTED}")),
-            unit => return Err(format!("unknown unit {unit:?}; {EXPECTED}")),
-        };
-        rest = &rest[unit_len..];
-        let whole: u128 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| EXPECTED.to_string())?
-        };
-        let mut part = whole
-            .checked_mul(unit_nanos)
-            .ok_or_else(|| "too long".to_string())?;
-        // The fraction, scaled by the unit, to the nanosecond (Go rounds the same way: down).
-        let mut scale = unit_nanos;
-        for digit in fraction.bytes().take(30) {
-            scale /= 10;
-            part += u128::from(digit - b'0') * scale;
-        }
-        total = total
-            .checked_add(part)
-            .ok_or_else(|| "too long".to_string())?;
-    }
-    // Go keeps durations in an i64 of nanoseconds.
-    if total > i64::MAX as u128 {
-        return Err("too long".to_string());
-    }
-    Ok(SignedDuration {
-        negative: negative && total > 0,
-        magnitude: Duration::from_nanos(total as u64),
-    })
-}
-
 /// Go's `strconv.ParseBool`.
 pub(crate) fn parse_go_bool(text: &str) -> Option<bool> {
     match text {
@@ -254,49 +173,6 @@ pub(crate) fn parse_go_bool(text: &str) -> Option<bool> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
-
-    fn duration(text: &str) -> Result<(bool, Duration), String> {
-        parse_go_duration(text).map(|d| (d.negative, d.magnitude))
-    }
-
-    #[test]
-    fn go_durations() {
-        let ms = Duration::from_millis;
-        assert_eq!(duration("10s"), Ok((false, ms(10_000))));
-        assert_eq!(duration("-1s"), Ok((true, ms(1_000))));
-        assert_eq!(duration("+5m"), Ok((false, ms(300_000))));
-        assert_eq!(duration("1h30m"), Ok((false, ms(5_400_000))));
-        assert_eq!(duration("1.5s"), Ok((false, ms(1_500))));
-        assert_eq!(duration(".5s"), Ok((false, ms(500))));
-        assert_eq!(duration("2.s"), Ok((false, ms(2_000))));
-        assert_eq!(duration("0.1s"), Ok((false, ms(100))));
-        assert_eq!(duration("250ms"), Ok((false, ms(250))));
-        assert_eq!(
-            duration("1us1µs1μs1ns"),
-            Ok((false, Duration::from_nanos(3_001)))
-        );
-        assert_eq!(duration("0"), Ok((false, Duration::ZERO)));
-        assert_eq!(duration("-0"), Ok((false, Duration::ZERO)));
-        assert_eq!(duration("0s"), Ok((false, Duration::ZERO)));
-        assert_eq!(duration("-0s"), Ok((false, Duration::ZERO)));
-        assert_eq!(
-            duration("2562047h47m16.854775807s"),
-            Ok((false, Duration::from_nanos(i64::MAX as u64)))
-        );
-    }
-
-    #[test]
-    fn go_durations_rejected() {
-        for text in [
-            "", "-", "60", "1", "s", ".s", "1x", "1 s", " 1s", "1s ", "1S", "1.5.5s", "1h-5m",
-            "3000000h",
-        ] {
-            assert!(parse_go_duration(text).is_err(), "{text:?} was accepted");
-        }
-        assert!(parse_go_duration("60")
-            .unwrap_err()
-            .contains("missing unit"));
-    }
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let vars: HashMap<String, String> = vars

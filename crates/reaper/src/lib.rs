@@ -140,6 +140,11 @@
 mod clock;
 mod config;
 mod error;
+// Go's duration syntax, in the one file the library reads its reaper timeouts with too: the
+// two must accept the same values, and the library is published while the reaper is not, so
+// the file lives there and is compiled here as well.
+#[path = "../../throwaway/src/engine/properties/go_duration.rs"]
+mod go_duration;
 mod log;
 mod protocol;
 mod prune;

@@ -7,6 +7,9 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
 use crate::engine::runtime;
 use crate::error::{Error, Result};
 pub use crate::wait::target::{LogLine, LogSource};
@@ -135,31 +138,15 @@ pub(crate) async fn tail_lines(docker: &Docker, id: &str, n: usize) -> String {
         .join("\n")
 }
 
-/// A moment in the engine's log timestamps (RFC 3339, UTC, up to nanoseconds), comparable
-/// without a date library: the date and time to the second compare as text, then the
-/// fraction as a number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct LogTime {
-    seconds: String,
-    nanos: u32,
-}
+/// A moment in the engine's log timestamps and `StartedAt` (RFC 3339, UTC, up to
+/// nanoseconds), compared as instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct LogTime(OffsetDateTime);
 
 impl LogTime {
     /// Parses `2026-11-21T07:20:27.800992123Z` (the fraction is optional).
     pub(crate) fn parse(text: &str) -> Option<LogTime> {
-        let text = text.strip_suffix('Z')?;
-        let (seconds, fraction) = text.split_once('.').unwrap_or((text, ""));
-        if seconds.len() != 19
-            || fraction.len() > 9
-            || !fraction.bytes().all(|b| b.is_ascii_digit())
-        {
-            return None;
-        }
-        let nanos = format!("{fraction:0<9}").parse().ok()?;
-        Some(LogTime {
-            seconds: seconds.to_string(),
-            nanos,
-        })
+        OffsetDateTime::parse(text, &Rfc3339).ok().map(LogTime)
     }
 }
 
@@ -167,22 +154,21 @@ impl LogTime {
 /// lines are also compared with the moment the container started.
 #[derive(Debug, Clone)]
 pub(crate) struct Since {
-    /// A unix second at or before the start.
-    pub unix_seconds: i64,
+    /// The engine's `since=`: a unix second before the start.
+    unix_seconds: i64,
     /// The engine's `StartedAt` for the run.
-    pub started_at: LogTime,
+    started_at: LogTime,
 }
 
 impl Since {
-    /// The run that the engine says started at `started_at`.
+    /// The run that started at `started_at`, by the engine's clock alone: the host's may be
+    /// ahead of the engine's, and a `since=` from it would drop the run's first lines.
     pub(crate) fn new(started_at: LogTime) -> Since {
-        // Placeholder until the engine's clock is used (being replaced on the infra branch).
-        let unix_seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-            - 2;
         Since {
-            unix_seconds,
+            // The second before the start's own: the engine's filter is whole seconds, and
+            // the lines are compared with `started_at` anyway, so one second early costs
+            // nothing and guards against rounding at the boundary.
+            unix_seconds: started_at.0.unix_timestamp() - 1,
             started_at,
         }
     }
@@ -293,8 +279,24 @@ mod tests {
             t("2026-11-21T07:20:27.5Z"),
             t("2026-11-21T07:20:27.500000000Z")
         );
+        // The engine writes UTC; a time with an offset is read as the same instant.
+        assert_eq!(
+            t("2026-11-21T08:20:27.5+01:00"),
+            t("2026-11-21T07:20:27.5Z")
+        );
+        assert!(LogTime::parse("2026-11-31T07:20:27Z").is_none());
         assert!(LogTime::parse("yesterday").is_none());
         assert!(LogTime::parse("2026-11-21T07:20:27.5").is_none());
+    }
+
+    #[test]
+    fn since_is_the_second_before_the_engines_start_time() {
+        let since = |s: &str| Since::new(LogTime::parse(s).unwrap()).unix_seconds;
+        // 2026-11-21T07:20:27Z is unix second 1_795_245_627.
+        assert_eq!(since("2026-11-21T07:20:27.800992123Z"), 1_795_245_626);
+        assert_eq!(since("2026-11-21T07:20:27Z"), 1_795_245_626);
+        assert_eq!(since("2026-11-21T07:20:27.999999999Z"), 1_795_245_626);
+        assert_eq!(since("1970-01-01T00:00:01Z"), 0);
     }
 
     #[test]

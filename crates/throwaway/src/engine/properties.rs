@@ -30,6 +30,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use java_properties::LineContent;
+
+mod go_duration;
+
 use super::environment::Environment;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -86,32 +90,31 @@ pub(crate) struct Properties {
 }
 
 impl Properties {
-    /// Parses the text of a properties file.
+    /// Parses the text of a properties file by Java's rules (the `java-properties` crate):
+    /// `key=value`, `key: value` and `key value`; `#` and `!` comments; a trailing `\`
+    /// continuing a line; `\t`, `\uXXXX` and other escapes.
     ///
-    /// Supports what real files use: `key=value`, `key: value` and `key value`; `#` and `!`
-    /// comment lines; blank lines; a trailing `\` continuing a line; `\t`, `\n`, `\r`, `\f`,
-    /// `\uXXXX` and `\<char>` escapes (so `\ ` puts a space in a key). Whitespace around keys
-    /// and values is trimmed. A later duplicate key wins. Lines that cannot be read (an empty
-    /// key, a broken `\u` escape) are skipped rather than failing the whole file, as
+    /// Whitespace around values is trimmed, since Java keeps trailing blanks that nobody
+    /// means in a host name or path. A later duplicate key wins. Lines that cannot be read (an
+    /// empty key, a broken `\u` escape) are skipped rather than failing the whole file, as
     /// Testcontainers does for files it cannot load.
     pub(crate) fn parse(text: &str) -> Properties {
         let mut entries = HashMap::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            let start = line.trim_start_matches(is_properties_space);
-            if start.is_empty() || start.starts_with('#') || start.starts_with('!') {
-                continue;
-            }
-            let mut logical = start.to_string();
-            while ends_with_continuation(&logical) {
-                logical.pop();
-                match lines.next() {
-                    Some(next) => logical.push_str(next.trim_start_matches(is_properties_space)),
-                    None => break,
+        // UTF-8, not Java's ISO-8859-1: the file is already text here, and non-ASCII in it (a
+        // path under a home directory named José) is UTF-8 on today's machines.
+        let lines =
+            java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8);
+        for line in lines {
+            // The crate leaves reading on after an error unspecified in general; from memory
+            // the only errors are bad escapes, reported once their line has been consumed,
+            // so going on reads the next line (`skips_malformed_lines_but_keeps_the_rest`
+            // holds it to that).
+            let Ok(line) = line else { continue };
+            if let LineContent::KVPair(key, value) = line.consume_content() {
+                let key = key.trim();
+                if !key.is_empty() {
+                    entries.insert(key.to_string(), value.trim().to_string());
                 }
-            }
-            if let Some((key, value)) = parse_entry(&logical) {
-                entries.insert(key, value);
             }
         }
         Properties { entries }
@@ -127,79 +130,6 @@ impl Properties {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
-}
-
-/// Java's properties whitespace: space, tab and form feed.
-fn is_properties_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\u{c}')
-}
-
-/// An odd number of trailing backslashes continues the line; an even number is escaped.
-fn ends_with_continuation(line: &str) -> bool {
-    line.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
-}
-
-/// Splits one logical line into an unescaped key and value.
-fn parse_entry(line: &str) -> Option<(String, String)> {
-    // The key ends at the first unescaped '=', ':' or whitespace.
-    let mut key_end = line.len();
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '=' || c == ':' || is_properties_space(c) {
-            key_end = i;
-            break;
-        }
-    }
-    let (raw_key, rest) = line.split_at(key_end);
-    // The separator: whitespace, at most one '=' or ':', whitespace.
-    let rest = rest.trim_start_matches(is_properties_space);
-    let rest = rest
-        .strip_prefix('=')
-        .or_else(|| rest.strip_prefix(':'))
-        .unwrap_or(rest);
-    let raw_value = rest.trim_start_matches(is_properties_space);
-
-    let key = unescape(raw_key)?;
-    let value = unescape(raw_value)?;
-    let key = key.trim();
-    if key.is_empty() {
-        return None;
-    }
-    Some((key.to_string(), value.trim().to_string()))
-}
-
-/// Resolves properties escapes; `None` for a malformed `\u` escape.
-fn unescape(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                if hex.len() != 4 {
-                    return None;
-                }
-                let code = u32::from_str_radix(&hex, 16).ok()?;
-                out.push(char::from_u32(code)?);
-            }
-            Some(other) => out.push(other),
-            // A lone trailing backslash (the file ended mid-continuation): drop it.
-            None => {}
-        }
-    }
-    Some(out)
 }
 
 /// A value found for a setting, and where it came from (for messages).
@@ -454,39 +384,18 @@ pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// A Go-style duration (`1h`, `1m30s`, `1.5s`, `500ms`, `250us`, `10ns`) or plain seconds.
+/// A reaper timeout: a Go duration (`10s`, `1m30s`, `1.5h`, `500ms`, by the one parser the
+/// reaper uses too, see [`go_duration`]) that is not negative, or a plain number of seconds
+/// (Java's style; the reaper is always handed milliseconds, so it needs no such rule).
 pub(crate) fn parse_duration(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    if value.bytes().all(|b| b.is_ascii_digit()) {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return value.parse().ok().map(Duration::from_secs);
     }
-    let mut total = 0f64;
-    let mut rest = value;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds_per_unit = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "ns" => 1e-9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * seconds_per_unit;
+    match go_duration::parse(value) {
+        Ok(d) if !d.negative => Some(d.magnitude),
+        _ => None,
     }
-    Duration::try_from_secs_f64(total).ok()
 }
 
 #[cfg(test)]
@@ -738,5 +647,39 @@ mod tests {
         assert_eq!(parse_duration("s"), None);
         assert_eq!(parse_duration("10x"), None);
         assert_eq!(parse_duration("-5s"), None);
+    }
+
+    /// The syntax the library and the reaper agree on: a Go duration is the same length to
+    /// both, and what Go refuses both refuse. The library adds only plain seconds (Java's
+    /// style), which the reaper never sees: it is handed milliseconds.
+    #[test]
+    fn the_library_and_the_reaper_read_the_same_go_durations() {
+        for (text, expected) in [
+            ("10s", Duration::from_secs(10)),
+            ("1m30s", Duration::from_secs(90)),
+            ("500ms", Duration::from_millis(500)),
+            ("1.5h", Duration::from_secs(5400)),
+            ("1h30m", Duration::from_secs(5400)),
+            (".5s", Duration::from_millis(500)),
+            ("+5m", Duration::from_secs(300)),
+            ("250us", Duration::from_micros(250)),
+            ("250µs", Duration::from_micros(250)),
+            ("0", Duration::ZERO),
+            ("-0s", Duration::ZERO),
+        ] {
+            assert_eq!(parse_duration(text), Some(expected), "{text:?}");
+            let reaper = go_duration::parse(text).unwrap();
+            assert_eq!(
+                (reaper.negative, reaper.magnitude),
+                (false, expected),
+                "{text:?}"
+            );
+        }
+        // Refused by both (a negative timeout is refused by the reaper's settings too).
+        for text in ["1S", "1 s", "1d", "1sec", "soon", "1h-5m", "3000000h"] {
+            assert_eq!(parse_duration(text), None, "{text:?}");
+            assert!(go_duration::parse(text).is_err(), "{text:?}");
+        }
+        assert_eq!(parse_duration("-1s"), None);
     }
 }

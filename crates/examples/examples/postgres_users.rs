@@ -126,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
     use throwaway::postgres::TestDatabase;
-    use throwaway::{ErrorKind, Shared};
+    use throwaway::Shared;
 
     /// One server for every test of this file, started and migrated by the first test that
     /// asks: the seed's session-scoped fixture.
@@ -136,17 +136,13 @@ mod tests {
     /// it. Without a Docker engine the test is skipped, with the reason printed, unless
     /// `CI` is set: there it fails.
     async fn fresh_database() -> Option<(TestDatabase, Client)> {
-        let pg = match PG.get().await {
-            Ok(pg) => pg,
-            Err(err)
-                if err.kind() == ErrorKind::EngineUnavailable
-                    && std::env::var_os("CI").is_none() =>
-            {
-                eprintln!("SKIPPED: {err}; set CI=1 to make this a failure");
-                return None;
-            }
-            Err(err) => panic!("could not start PostgreSQL: {err:?}"),
-        };
+        if throwaway::skip_without_engine() {
+            return None;
+        }
+        let pg = PG
+            .get()
+            .await
+            .unwrap_or_else(|err| panic!("could not start PostgreSQL: {err:?}"));
         let database = pg.fresh_database().await.expect("a fresh database");
         let client = database.client().await.expect("a client");
         Some((database, client))

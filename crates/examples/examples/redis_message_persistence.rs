@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use throwaway::{ErrorKind, Shared};
+    use throwaway::Shared;
 
     /// One server for every test of this file, started by the first test that asks.
     static REDIS: Shared<Redis> = Shared::new(|| Redis::new(IMAGE));
@@ -81,17 +81,13 @@ mod tests {
     /// client for reconnecting to it. Without a Docker engine the test is skipped, with the
     /// reason printed, unless `CI` is set: there it fails.
     async fn fresh_queue() -> Option<(redis::Client, MultiplexedConnection)> {
-        let redis = match REDIS.get().await {
-            Ok(redis) => redis,
-            Err(err)
-                if err.kind() == ErrorKind::EngineUnavailable
-                    && std::env::var_os("CI").is_none() =>
-            {
-                eprintln!("SKIPPED: {err}; set CI=1 to make this a failure");
-                return None;
-            }
-            Err(err) => panic!("could not start Redis: {err:?}"),
-        };
+        if throwaway::skip_without_engine() {
+            return None;
+        }
+        let redis = REDIS
+            .get()
+            .await
+            .unwrap_or_else(|err| panic!("could not start Redis: {err:?}"));
         let database = redis.fresh_database().await.expect("a fresh database");
         let client = database.client().expect("a client");
         let connection = client

@@ -2,7 +2,7 @@
 //! upstream, and requests through the router.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -41,35 +41,10 @@ pub static REDIS: Shared<Redis> = Shared::new(|| Redis::new("redis:7.0"));
 /// A fact id no test stores.
 pub const UNKNOWN_ID: &str = "00000000000000000000000000000000";
 
-/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip.
+/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip
+/// (the library's own rule: [`throwaway::skip_without_engine`]).
 pub fn engine_available() -> bool {
-    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
-    let state = AVAILABLE.get_or_init(|| {
-        // On a thread of its own: callers may be inside an async runtime, which cannot block.
-        std::thread::spawn(|| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(throwaway::engine_info())
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .expect("the engine check panicked")
-    });
-    match state {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but no Docker engine is reachable: {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
-            );
-            false
-        }
-    }
+    !throwaway::skip_without_engine()
 }
 
 /// Returns early from a test (printing why) when no engine is reachable outside CI.

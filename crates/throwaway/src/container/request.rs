@@ -325,44 +325,8 @@ impl ContainerRequest {
             self.labels.clone().into_iter().collect();
         labels.extend(standard_labels);
 
-        let port_bindings = self
-            .exposed_ports
-            .iter()
-            .map(|port| {
-                let binding = PortBinding {
-                    host_ip: publish_on.map(str::to_string),
-                    // Empty: the engine picks a free port.
-                    host_port: Some(String::new()),
-                };
-                (port.to_string(), Some(vec![binding]))
-            })
-            .collect();
-
-        let host_config = HostConfig {
-            port_bindings: Some(port_bindings),
-            mounts: (!self.mounts.is_empty())
-                .then(|| self.mounts.iter().map(Mount::to_raw).collect()),
-            memory: self.memory_bytes,
-            nano_cpus: self.nano_cpus,
-            shm_size: self.shm_size,
-            privileged: self.privileged.then_some(true),
-            network_mode: self.networks.first().map(|n| n.name.clone()),
-            ..Default::default()
-        };
-
-        // The engine takes one network at create time; the others are connected before start.
-        let networking_config = self.networks.first().map(|first| NetworkingConfig {
-            endpoints_config: Some(
-                [(
-                    first.name.clone(),
-                    EndpointSettings {
-                        aliases: (!first.aliases.is_empty()).then(|| first.aliases.clone()),
-                        ..Default::default()
-                    },
-                )]
-                .into(),
-            ),
-        });
+        let host_config = self.host_config(publish_on);
+        let networking_config = self.networking_config();
 
         let mut body = ContainerCreateBody {
             image: Some(image.to_string()),
@@ -383,6 +347,52 @@ impl ContainerRequest {
             modify(&mut body);
         }
         body
+    }
+
+    /// Ports published on random host ports of `publish_on`, mounts, limits, and the first
+    /// network.
+    fn host_config(&self, publish_on: Option<&str>) -> HostConfig {
+        let port_bindings = self
+            .exposed_ports
+            .iter()
+            .map(|port| {
+                let binding = PortBinding {
+                    host_ip: publish_on.map(str::to_string),
+                    // Empty: the engine picks a free port.
+                    host_port: Some(String::new()),
+                };
+                (port.to_string(), Some(vec![binding]))
+            })
+            .collect();
+
+        HostConfig {
+            port_bindings: Some(port_bindings),
+            mounts: (!self.mounts.is_empty())
+                .then(|| self.mounts.iter().map(Mount::to_raw).collect()),
+            memory: self.memory_bytes,
+            nano_cpus: self.nano_cpus,
+            shm_size: self.shm_size,
+            privileged: self.privileged.then_some(true),
+            network_mode: self.networks.first().map(|n| n.name.clone()),
+            ..Default::default()
+        }
+    }
+
+    /// The first network, with its aliases: the engine takes one at create time; the
+    /// others are connected before start.
+    fn networking_config(&self) -> Option<NetworkingConfig> {
+        self.networks.first().map(|first| NetworkingConfig {
+            endpoints_config: Some(
+                [(
+                    first.name.clone(),
+                    EndpointSettings {
+                        aliases: (!first.aliases.is_empty()).then(|| first.aliases.clone()),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
+            ),
+        })
     }
 }
 

@@ -44,3 +44,54 @@ fn a_plain_test_starts_uses_and_removes_containers() {
 async fn the_blocking_api_refuses_to_stall_an_async_runtime() {
     let _ = ContainerRequest::new(TOOLS).start_blocking();
 }
+
+#[cfg(feature = "redis")]
+static SHARED_REDIS: throwaway::Shared<throwaway::redis::Redis> =
+    throwaway::Shared::new(|| throwaway::redis::Redis::new(crate::support::REDIS));
+
+#[cfg(feature = "redis")]
+#[test]
+fn a_plain_test_uses_a_shared_module_fully() {
+    require_engine!();
+    let redis = SHARED_REDIS.get_blocking().unwrap();
+    // Container operations, borrowed from the shared value.
+    let container = throwaway::blocking::Container::of(redis);
+    let pong = container.exec(["redis-cli", "PING"]).unwrap();
+    assert_eq!(pong.stdout_text(), "PONG\n");
+    assert!(container
+        .logs()
+        .unwrap()
+        .stdout_text()
+        .contains("Ready to accept connections"));
+    // Any async call of a module, through blocking::run.
+    let database = throwaway::blocking::run(redis.fresh_database()).unwrap();
+    // The redis crate's own blocking connections.
+    let mut connection = database.client().unwrap().get_connection().unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut connection)
+        .unwrap();
+    let value: String = redis::cmd("GET").arg("k").query(&mut connection).unwrap();
+    assert_eq!(value, "v");
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_plain_test_starts_a_module_and_queries_it() {
+    use throwaway::postgres::Postgres;
+    require_engine!();
+    let pg = Postgres::default()
+        .init_sql("t.sql", "CREATE TABLE t (n int); INSERT INTO t VALUES (7);")
+        .start_blocking()
+        .unwrap();
+    let database = throwaway::blocking::run(pg.fresh_database()).unwrap();
+    let n: i32 = throwaway::blocking::run(async {
+        let client = database.client().await?;
+        let row = client.query_one("SELECT n FROM t", &[]).await.unwrap();
+        Ok::<_, throwaway::Error>(row.get(0))
+    })
+    .unwrap();
+    assert_eq!(n, 7);
+    throwaway::blocking::run(pg.remove()).unwrap();
+}

@@ -5,19 +5,7 @@ use std::time::{Duration, Instant};
 use throwaway::{ContainerRequest, ErrorKind, PullPolicy, Wait};
 
 use crate::require_engine;
-use crate::support::{assert_child, raw, run_child, TOOLS};
-
-/// Containers carrying `label=value`, running or not.
-async fn containers_labelled(label: &str, value: &str) -> usize {
-    use bollard::query_parameters::ListContainersOptionsBuilder;
-    let filters =
-        std::collections::HashMap::from([("label".to_string(), vec![format!("{label}={value}")])]);
-    let options = ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&filters)
-        .build();
-    raw().list_containers(Some(options)).await.unwrap().len()
-}
+use crate::support::{assert_child, containers_labelled, raw, run_child, TOOLS};
 
 fn unique() -> String {
     format!("{}-{:?}", std::process::id(), Instant::now())

@@ -883,3 +883,45 @@ impl tracing::Subscriber for Capture {
 
     fn exit(&self, _: &tracing::span::Id) {}
 }
+
+#[tokio::test]
+async fn a_restarted_server_follows_its_new_port_and_still_hands_out_migrated_databases() {
+    require_engine!();
+    let pg = Postgres::new(IMAGE)
+        .migrations(Migrations::run(|url: String| async move {
+            let client = connect(&url).await;
+            client
+                .batch_execute("CREATE TABLE notes (id serial PRIMARY KEY, body text)")
+                .await
+        }))
+        .start()
+        .await
+        .unwrap();
+    let before = pg.fresh_database().await.unwrap();
+    drop(before);
+    pg.container().stop().await.unwrap();
+    pg.container().start().await.unwrap();
+    // The data directory lived in memory: the restart began from nothing, and the module
+    // migrated and made its template again before start() returned.
+    let port = pg.container().host_port(5432).unwrap();
+    assert_eq!(pg.host_port(), port);
+    assert!(
+        pg.connection_url().contains(&format!(":{port}/")),
+        "{}",
+        pg.connection_url()
+    );
+    let main = connect(&pg.connection_url()).await;
+    assert_eq!(one_i64(&main, "SELECT count(*) FROM notes").await, 0);
+    let after = pg.fresh_database().await.unwrap();
+    assert!(
+        after.url().contains(&format!(":{port}/")),
+        "{}",
+        after.url()
+    );
+    let client = after.client().await.unwrap();
+    client
+        .execute("INSERT INTO notes (body) VALUES ('after the restart')", &[])
+        .await
+        .unwrap();
+    assert_eq!(one_i64(&client, "SELECT count(*) FROM notes").await, 1);
+}

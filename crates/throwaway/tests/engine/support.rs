@@ -1,7 +1,6 @@
 //! Shared helpers: the engine check, images, raw engine access and child processes.
 
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 /// The general-purpose test image built by `ci/images/build`.
 pub const TOOLS: &str = "throwaway-test/tools:1";
@@ -10,36 +9,10 @@ pub const TOOLS_HEALTHY: &str = "throwaway-test/tools:healthy";
 /// The Redis image the tests use.
 pub const REDIS: &str = "redis:7.0";
 
-/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip.
+/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip
+/// (the library's own rule: [`throwaway::skip_without_engine`]).
 pub fn engine_available() -> bool {
-    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
-    let state = AVAILABLE.get_or_init(|| {
-        // On a thread of its own: callers may be inside an async runtime, which cannot block.
-        std::thread::spawn(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime
-                .block_on(throwaway::engine_info())
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .expect("the engine check panicked")
-    });
-    match state {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but no Docker engine is reachable: {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
-            );
-            false
-        }
-    }
+    !throwaway::skip_without_engine()
 }
 
 /// Returns early from a test (printing why) when no engine is reachable outside CI.
@@ -192,26 +165,33 @@ pub fn assert_child() {
 
 /// A plain HTTP/1.0 GET over a TCP connection: the status code and the body.
 pub async fn http_get(host: &str, port: u16, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect((host, port))
+    try_http_get(host, port, path)
         .await
-        .expect("connect");
+        .unwrap_or_else(|e| panic!("GET {path} from {host}:{port}: {e}"))
+}
+
+/// [`http_get`], with failures returned: for probes that try until the server answers.
+pub async fn try_http_get(host: &str, port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
     stream
         .write_all(format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
+        .await?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    stream.read_to_string(&mut response).await?;
     let status = response
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+        .ok_or_else(|| {
+            let what = format!("not an HTTP response: {response:?}");
+            std::io::Error::new(std::io::ErrorKind::InvalidData, what)
+        })?;
     let body = response
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
-    (status, body)
+    Ok((status, body))
 }
 
 /// Runs a future to completion from a plain test.
@@ -221,4 +201,16 @@ pub fn block<F: std::future::Future>(fut: F) -> F::Output {
         .build()
         .unwrap()
         .block_on(fut)
+}
+
+/// Containers carrying `label=value`, running or not.
+pub async fn containers_labelled(label: &str, value: &str) -> usize {
+    use bollard::query_parameters::ListContainersOptionsBuilder;
+    let filters =
+        std::collections::HashMap::from([("label".to_string(), vec![format!("{label}={value}")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    raw().list_containers(Some(options)).await.unwrap().len()
 }

@@ -178,3 +178,110 @@ async fn timeout_names_the_strategy_and_shows_the_last_lines() {
         began.elapsed()
     );
 }
+
+/// A probe that asks the tools image's HTTP server for `/health` through the published port.
+fn health_answers() -> Wait {
+    Wait::probe("/health answering 200", |endpoints| async move {
+        let port = endpoints
+            .host_port(8080)
+            .map_err(throwaway::ProbeFailure::fatal)?;
+        let (status, _) = crate::support::try_http_get(endpoints.host(), port, "/health")
+            .await
+            .map_err(throwaway::ProbeFailure::not_yet)?;
+        match status {
+            200 => Ok(()),
+            other => Err(throwaway::ProbeFailure::not_yet(format!("status {other}"))),
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_probe_of_ones_own_decides_readiness() {
+    require_engine!();
+    let began = Instant::now();
+    let web = tools("sleep 2; exec busybox httpd -f -p 8080 -h /www")
+        .exposed_port(8080)
+        .wait_for(health_answers())
+        .start()
+        .await
+        .unwrap();
+    assert!(
+        began.elapsed() >= Duration::from_secs(2),
+        "ready before the server answered: {:?}",
+        began.elapsed()
+    );
+    let port = web.host_port(8080).unwrap();
+    assert_eq!(
+        crate::support::http_get(web.host(), port, "/health")
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_fatal_probe_fails_the_start_at_once_and_removes_the_container() {
+    require_engine!();
+    let tag = format!("fatal-probe-{}", std::process::id());
+    let began = Instant::now();
+    let err = tools("exec sleep 300")
+        .label("throwaway-test", &tag)
+        .wait_for(Wait::probe("a login", |_| async {
+            Err(throwaway::ProbeFailure::fatal(throwaway::Error::new(
+                ErrorKind::Service,
+                "the service refused the password",
+            )))
+        }))
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Service, "{err}");
+    assert_eq!(err.message(), "the service refused the password");
+    assert_eq!(
+        crate::support::containers_labelled("throwaway-test", &tag).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_probe_on_a_container_that_exits_reports_the_exit() {
+    require_engine!();
+    let err = tools("echo 'fatal: no config' >&2; sleep 1; exit 4")
+        .exposed_port(8080)
+        .wait_for(health_answers())
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ContainerExited, "{err}");
+    let message = err.message();
+    assert!(message.contains("exited with code 4"), "{message}");
+    assert!(
+        message.contains("while waiting for /health answering 200"),
+        "{message}"
+    );
+    assert!(message.contains("fatal: no config"), "{message}");
+}
+
+#[tokio::test]
+async fn a_probe_that_never_passes_times_out_saying_what_it_saw() {
+    require_engine!();
+    let err = tools("exec sleep 300")
+        .exposed_port(8080)
+        .wait_for(health_answers())
+        .startup_timeout(Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WaitTimeout, "{err}");
+    let message = err.message();
+    assert!(
+        message.contains("waited 2 s for /health answering 200"),
+        "{message}"
+    );
+    assert!(message.contains("attempts, the last saw:"), "{message}");
+}

@@ -426,23 +426,7 @@ impl Module for Postgres {
             container.docker().clone(),
             container.id().to_string(),
         ));
-        // A restarted container may have lost its data (a data directory in memory always
-        // does): prepare it again, and follow it to its new host port.
-        let again = (preparation, Arc::downgrade(&admin), endpoint.clone());
-        container.on_restart(move |endpoints: Endpoints| {
-            let (preparation, admin, endpoint) = again.clone();
-            async move {
-                let endpoint = Endpoint {
-                    port: endpoints.host_port(PORT)?,
-                    ..endpoint
-                };
-                let template = preparation.run(&endpoint).await?;
-                if let Some(admin) = admin.upgrade() {
-                    admin.restarted(endpoint, template);
-                }
-                Ok(())
-            }
-        });
+        prepare_after_restarts(&container, preparation, &admin, endpoint.clone());
         tracing::info!(
             container = %container.describe(),
             port = endpoint.port,
@@ -459,6 +443,31 @@ impl Module for Postgres {
             admin,
         })
     }
+}
+
+/// A restarted container may have lost its data (a data directory in memory always does):
+/// prepare it again before its start counts as done, and follow it to its new host port.
+fn prepare_after_restarts(
+    container: &Container,
+    preparation: Arc<Preparation>,
+    admin: &Arc<admin::Admin>,
+    endpoint: Endpoint,
+) {
+    let admin = Arc::downgrade(admin);
+    container.on_restart(move |endpoints: Endpoints| {
+        let (preparation, admin, endpoint) = (preparation.clone(), admin.clone(), endpoint.clone());
+        async move {
+            let endpoint = Endpoint {
+                port: endpoints.host_port(PORT)?,
+                ..endpoint
+            };
+            let template = preparation.run(&endpoint).await?;
+            if let Some(admin) = admin.upgrade() {
+                admin.restarted(endpoint, template);
+            }
+            Ok(())
+        }
+    });
 }
 
 /// The error for a login the server refused; on a data volume, the likely reason.

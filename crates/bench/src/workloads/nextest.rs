@@ -5,7 +5,7 @@
 //! Nextest runs every test in a process of its own, so the count tells whether the
 //! containers were shared across processes. Containers are counted from the engine's
 //! `create` events during the run: the suites label theirs with the bench run
-//! ([`RUN_ENV`](crate::cleanup::RUN_ENV)); throwaway's reaper carries no such label and is
+//! ([`crate::cleanup::RUN_ENV`]); throwaway's reaper carries no such label and is
 //! recognised by its name, which holds the session id that the labelled ones carry.
 
 use std::collections::HashMap;

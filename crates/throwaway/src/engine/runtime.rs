@@ -65,6 +65,7 @@ where
 /// # Panics
 /// When called from inside an async runtime, where blocking would stall it: use the async
 /// API there.
+#[cfg(feature = "blocking")]
 #[track_caller]
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
     if tokio::runtime::Handle::try_current().is_ok() {

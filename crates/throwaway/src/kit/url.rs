@@ -76,6 +76,12 @@ impl ServiceUrl {
         self
     }
 
+    /// `part` escaped as this builder escapes user names, passwords and paths: everything
+    /// but RFC 3986's unreserved characters. For finding a password in a tool's message.
+    pub fn escape(part: &str) -> String {
+        escape(part)
+    }
+
     /// The URL with the password shown as `***`, for messages and `Debug`.
     pub fn masked(&self) -> String {
         self.format(self.password.as_ref().map(|_| "***".to_string()))

@@ -83,6 +83,10 @@ impl<R: Start> Shared<R> {
 
     /// The started service, from a plain (non-async) test.
     ///
+    /// What it gives is the async service; from a plain test, use its container through
+    /// [`blocking::Container::of`](crate::blocking::Container::of) and any of its async
+    /// calls through [`blocking::run`](crate::blocking::run).
+    ///
     /// # Errors
     /// As [`get`](Shared::get).
     ///

@@ -3,19 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use tokio_postgres::{Client, NoTls};
 
 use crate::engine::runtime::on_engine;
 use crate::error::{Error, ErrorKind};
-
-/// Everything but the RFC 3986 unreserved characters is escaped in the user, password and
-/// database parts of a URL, so that `@`, `:`, `/`, `%`, `?` and `#` survive the round trip.
-pub(crate) const URL_PART: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::kit::{Secret, ServiceUrl};
 
 /// How long logging in may take before the server counts as unreachable. A paused or
 /// wedged container accepts the TCP connection through the engine's proxy and then says
@@ -28,33 +20,25 @@ pub(crate) struct Endpoint {
     pub host: String,
     pub port: u16,
     pub user: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 impl Endpoint {
     /// `postgres://user:password@host:port/database`, with the parts percent-escaped.
     pub fn url(&self, database: &str) -> String {
-        self.url_with_password(database, &escape(&self.password))
+        self.service_url(database).to_string()
     }
 
     /// The URL with the password shown as `***`, for `Debug` and messages.
     pub fn masked_url(&self, database: &str) -> String {
-        self.url_with_password(database, "***")
+        self.service_url(database).masked()
     }
 
-    fn url_with_password(&self, database: &str, password: &str) -> String {
-        // An IPv6 literal needs brackets to be told apart from the port.
-        let host = if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!(
-            "postgres://{}:{password}@{host}:{}/{}",
-            escape(&self.user),
-            self.port,
-            escape(database)
-        )
+    fn service_url(&self, database: &str) -> ServiceUrl {
+        ServiceUrl::new("postgres", &self.host, self.port)
+            .user(&self.user)
+            .password(&self.password)
+            .path(database)
     }
 
     /// The driver's configuration for `database`.
@@ -64,7 +48,7 @@ impl Endpoint {
             .host(&self.host)
             .port(self.port)
             .user(&self.user)
-            .password(&self.password)
+            .password(self.password.expose())
             .dbname(database)
             .application_name("throwaway")
             .connect_timeout(LOGIN_TIMEOUT);
@@ -86,13 +70,9 @@ impl fmt::Debug for Endpoint {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("user", &self.user)
-            .field("password", &"***")
+            .field("password", &self.password)
             .finish()
     }
-}
-
-fn escape(part: &str) -> String {
-    utf8_percent_encode(part, URL_PART).to_string()
 }
 
 /// Why a connection could not be made.
@@ -229,7 +209,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 49153,
             user: "app user".into(),
-            password: password.into(),
+            password: Secret::new(password),
         }
     }
 

@@ -272,8 +272,7 @@ pub(crate) async fn run_step(
 fn redact(text: &str, url: &str, masked_url: &str, password: &str) -> String {
     let mut text = text.replace(url, masked_url);
     if !password.is_empty() {
-        let escaped =
-            percent_encoding::utf8_percent_encode(password, super::connect::URL_PART).to_string();
+        let escaped = crate::kit::ServiceUrl::escape(password);
         for shown in [password, escaped.as_str()] {
             text = text.replace(&format!(":{shown}@"), ":***@");
         }

@@ -416,7 +416,7 @@ impl Module for Postgres {
             host: container.host().to_string(),
             port: container.host_port(PORT)?,
             user: self.user.clone(),
-            password: self.password.expose().to_string(),
+            password: self.password.clone(),
         };
         let template = preparation.run(&endpoint).await?;
         let admin = Arc::new(admin::Admin::new(
@@ -514,7 +514,7 @@ fn logs_in(user: String, password: Secret, main: String, data_volume: Option<Str
                 host: endpoints.host().to_string(),
                 port: endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?,
                 user,
-                password: password.expose().to_string(),
+                password,
             };
             let who = format!("PostgreSQL in {}", endpoints.container());
             let mut candidates = admin::maintenance_databases(&main).iter().copied();

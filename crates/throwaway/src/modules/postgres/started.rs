@@ -57,7 +57,7 @@ impl PostgresContainer {
             host: self.container.host().to_string(),
             port: self.host_port(),
             user: self.user.clone(),
-            password: self.password.expose().to_string(),
+            password: self.password.clone(),
         }
     }
 
@@ -77,7 +77,7 @@ impl PostgresContainer {
     /// runtime when called outside tokio), and closes when the client is dropped.
     ///
     /// # Errors
-    /// [`ErrorKind::Service`] if the server cannot be reached or refuses the login.
+    /// [`ErrorKind::Service`](crate::ErrorKind::Service) if the server cannot be reached or refuses the login.
     pub async fn client(&self) -> Result<Client> {
         client_for(&self.endpoint(), &self.database, self.container.describe()).await
     }
@@ -94,7 +94,7 @@ impl PostgresContainer {
     /// dropped; keep the value for as long as the test uses the database.
     ///
     /// # Errors
-    /// [`ErrorKind::Service`] if the server cannot be reached (the message says whether the
+    /// [`ErrorKind::Service`](crate::ErrorKind::Service) if the server cannot be reached (the message says whether the
     /// container was removed, stopped or paused) or refuses to create the database.
     pub async fn fresh_database(&self) -> Result<TestDatabase> {
         let admin = self.admin.clone();
@@ -114,7 +114,7 @@ impl PostgresContainer {
     /// Removes the container now and reports failure, as [`Container::remove`] does.
     ///
     /// # Errors
-    /// [`ErrorKind::Engine`] if the engine cannot remove it.
+    /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine cannot remove it.
     pub async fn remove(self) -> Result<()> {
         self.container.remove().await
     }
@@ -169,7 +169,7 @@ impl TestDatabase {
     /// [`PostgresContainer::client`]'s is.
     ///
     /// # Errors
-    /// [`ErrorKind::Service`] if the server cannot be reached.
+    /// [`ErrorKind::Service`](crate::ErrorKind::Service) if the server cannot be reached.
     pub async fn client(&self) -> Result<Client> {
         client_for(&self.endpoint, &self.name, self.who.clone()).await
     }

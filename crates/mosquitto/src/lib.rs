@@ -12,7 +12,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `client` feature, the broker hands out [`rumqttc`](https://docs.rs/rumqttc)
+//! With the `client` feature (on by default), the broker hands out [`rumqttc`](https://docs.rs/rumqttc)
 //! clients, already pointed at it and logged in:
 //!
 //! ```
@@ -76,7 +76,7 @@
 //!
 //! | feature | default | enables |
 //! |---|---|---|
-//! | `client` | no | `client()` and `mqtt_options()` on [`MosquittoContainer`] and [`TopicPrefix`]: clients of the [`rumqttc`](https://docs.rs/rumqttc) crate (plain TCP, no TLS) |
+//! | `client` | yes | `client()` and `mqtt_options()` on [`MosquittoContainer`] and [`TopicPrefix`]: clients of the [`rumqttc`](https://docs.rs/rumqttc) crate (plain TCP, no TLS) |
 //!
 //! This crate is also the proof that a module can live outside `throwaway`: it uses only
 //! the public [module kit](throwaway::kit).

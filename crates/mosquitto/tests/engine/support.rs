@@ -1,7 +1,6 @@
 //! Shared helpers: the engine check, and a raw MQTT client small enough to read at a
 //! glance, so the tests check the broker without trusting the module's own packets.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,35 +9,10 @@ use tokio::net::TcpStream;
 /// A bound for anything that could hang if the module got it wrong.
 pub const LIMIT: Duration = Duration::from_secs(10);
 
-/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip.
+/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip
+/// (the library's own rule: [`throwaway::skip_without_engine`]).
 pub fn engine_available() -> bool {
-    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
-    let state = AVAILABLE.get_or_init(|| {
-        // On a thread of its own: callers may be inside an async runtime, which cannot block.
-        std::thread::spawn(|| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the engine check")
-                .block_on(throwaway::engine_info())
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .expect("the engine check panicked")
-    });
-    match state {
-        Ok(()) => true,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but no Docker engine is reachable: {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
-            );
-            false
-        }
-    }
+    !throwaway::skip_without_engine()
 }
 
 /// Returns early from a test (printing why) when no engine is reachable outside CI.

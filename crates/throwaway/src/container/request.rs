@@ -113,6 +113,35 @@ impl ContainerRequest {
         &self.image
     }
 
+    /// The command set with [`cmd`](ContainerRequest::cmd), if any: what a module's unit
+    /// tests check its image contract against.
+    pub fn command(&self) -> Option<&[String]> {
+        self.cmd.as_deref()
+    }
+
+    /// The environment set with [`env`](ContainerRequest::env), in key order.
+    pub fn env_vars(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// The ports set with [`exposed_port`](ContainerRequest::exposed_port), in the order
+    /// added.
+    pub fn exposed_ports(&self) -> &[ContainerPort] {
+        &self.exposed_ports
+    }
+
+    /// The readiness check set with [`wait_for`](ContainerRequest::wait_for); its
+    /// `Display` says it in words.
+    pub fn readiness(&self) -> &Wait {
+        &self.wait
+    }
+
+    /// The container paths that files are copied to before the start, in the order added
+    /// (later copies to the same path win).
+    pub fn copied_paths(&self) -> impl Iterator<Item = &str> {
+        self.copies.iter().map(|(path, _)| path.as_str())
+    }
+
     /// Sets an environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(key.into(), value.into());
@@ -448,6 +477,7 @@ impl fmt::Debug for ContainerRequest {
             .field("exposed_ports", &self.exposed_ports)
             .field("labels", &self.labels)
             .field("mounts", &self.mounts)
+            .field("copied", &self.copied_paths().collect::<Vec<_>>())
             .field("networks", &self.networks)
             .field("wait", &self.wait)
             .field("startup_timeout", &self.startup_timeout)

@@ -70,7 +70,11 @@ pub fn skip_without_engine() -> bool {
             panic!("CI is set but no Docker engine is reachable: {why}")
         }
         Err(why) => {
-            eprintln!(
+            // Straight to stderr, past the test harness's capture (which takes `eprint!`),
+            // so that a skip is never silent.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED: no Docker engine is reachable ({why}); set CI=1 to make this a failure"
             );
             true

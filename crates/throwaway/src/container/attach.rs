@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use bollard::models::ContainerStateStatusEnum as Status;
 
 use super::inner::remove;
-use super::launch::handle;
 use super::request::ContainerRequest;
 use super::Container;
 use crate::engine::Engine;
@@ -132,7 +131,7 @@ pub(super) async fn attach(
             Step::Wait => tokio::time::sleep(POLL).await,
         }
     };
-    let container = handle(engine, request, id, reference).kept();
+    let container = Container::for_request(engine, request, id, reference).kept();
     if restarted {
         // Judged on this run's output, not the previous run's; and modules prepare anew.
         container.inner().after_restart().await?;

@@ -10,7 +10,6 @@ use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use super::attach::{attach, Attached};
 use super::identity::{self, Identity};
-use super::inner::Inner;
 use super::request::ContainerRequest;
 use super::{copy, Container};
 use crate::engine::{labels, Engine};
@@ -65,7 +64,7 @@ pub(crate) async fn launch(
         Created::Existing(container) => return Ok(container),
     };
     // From here on the container exists: any early return drops it, which removes it.
-    let container = handle(engine, request, created.id.clone(), &reference);
+    let container = Container::for_request(engine, request, created.id.clone(), &reference);
     connect_networks(engine, request, &container).await?;
     for ((path, _), archive) in request.copies.iter().zip(archives) {
         let who = container.describe();
@@ -166,24 +165,6 @@ async fn create(
             }
         }
     }
-}
-
-/// A handle on container `id` made from `request`.
-pub(super) fn handle(
-    engine: &Engine,
-    request: &ContainerRequest,
-    id: String,
-    reference: &str,
-) -> Container {
-    Container::new(Inner::new(
-        id,
-        reference.to_string(),
-        engine.host().to_string(),
-        request.exposed_ports.clone(),
-        request.wait.clone(),
-        request.startup_timeout,
-        engine.docker().clone(),
-    ))
 }
 
 /// Joins the networks after the first, which the create call already joined.

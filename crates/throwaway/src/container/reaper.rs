@@ -22,11 +22,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{watch, OnceCell};
 
 use super::launch::{launch, Role};
-use super::start::resolve_image;
 use super::{Container, ContainerRequest, Mount};
 use crate::engine::{labels, Engine};
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::ImageRef;
+use crate::image::{resolve, ImageRef};
 use crate::wait::Wait;
 
 /// The reaper image used unless `TESTCONTAINERS_RYUK_CONTAINER_IMAGE` names another.
@@ -253,7 +252,7 @@ async fn start(engine: &'static Engine) -> Result<Container> {
     let started = async {
         let image = ImageRef::parse(request.image())?;
         request.validate()?;
-        let reference = resolve_image(engine, image, request.pull_policy).await?;
+        let reference = resolve(engine, image, request.pull_policy).await?;
         // Not through `ContainerRequest::start`: that would wait for a reaper guarding it.
         launch(engine, &request, reference, Role::Reaper(name)).await
     };

@@ -8,7 +8,7 @@ use super::request::ContainerRequest;
 use super::{reaper, Container};
 use crate::engine::{runtime::on_engine, Engine};
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::{ensure_image, pullable, ImageRef, PullPolicy};
+use crate::image::{resolve, ImageRef};
 
 /// Something that starts into a running, ready service: a [`ContainerRequest`], or a
 /// module's builder (such as `Redis` or `Postgres`, or any [`kit::Module`](crate::kit::Module)).
@@ -89,25 +89,10 @@ async fn start(request: ContainerRequest, image: ImageRef) -> Result<Container> 
     // process killed in between would leave it behind. Its start (once per session) runs
     // alongside the image check or pull, which comes first anyway.
     let (reference, guard) = tokio::join!(
-        resolve_image(engine, image, request.pull_policy),
+        resolve(engine, image, request.pull_policy),
         reaper::guard(engine)
     );
     let reference = reference?;
     guard?;
     launch(engine, &request, reference, Role::Session).await
-}
-
-/// The image reference to create from, with the registry prefix applied and the image
-/// present on the engine.
-pub(crate) async fn resolve_image(
-    engine: &Engine,
-    image: ImageRef,
-    policy: PullPolicy,
-) -> Result<String> {
-    let image = match engine.settings().hub_image_name_prefix() {
-        Some(prefix) => image.with_registry_prefix(&prefix)?,
-        None => image,
-    };
-    ensure_image(engine, &image, policy).await?;
-    Ok(pullable(&image))
 }

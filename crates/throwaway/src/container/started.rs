@@ -15,8 +15,9 @@ use super::copy::{self, CopySource};
 use super::exec::{self, ExecResult};
 use super::inner::{remove, short_id, Inner};
 use super::logs::{self, LogLine, Logs};
+use super::request::ContainerRequest;
 use crate::engine::runtime::{block_on_engine, on_engine};
-use crate::engine::ContainerPort;
+use crate::engine::{ContainerPort, Engine};
 use crate::error::{engine_status, Error, Result};
 use crate::wait::Endpoints;
 
@@ -49,6 +50,24 @@ impl Container {
             inner: Arc::new(inner),
             on_drop: OnDrop::Remove,
         }
+    }
+
+    /// A handle on container `id`, made from `request` with the resolved image `reference`.
+    pub(super) fn for_request(
+        engine: &Engine,
+        request: &ContainerRequest,
+        id: String,
+        reference: &str,
+    ) -> Self {
+        Container::new(Inner::new(
+            id,
+            reference.to_string(),
+            engine.host().to_string(),
+            request.exposed_ports.clone(),
+            request.wait.clone(),
+            request.startup_timeout,
+            engine.docker().clone(),
+        ))
     }
 
     /// Runs `work` with the shared state on the engine runtime, whatever executor awaits it.

@@ -4,6 +4,6 @@ mod auth;
 mod pull;
 mod reference;
 
+pub(crate) use pull::resolve;
 pub use pull::PullPolicy;
-pub(crate) use pull::{ensure_image, pullable};
 pub use reference::ImageRef;

@@ -119,6 +119,21 @@ fn cannot_pull(reference: &str, detail: &str) -> Error {
     )
 }
 
+/// The image reference to create from: the registry prefix applied, and the image present
+/// on the engine (pulled if the policy says so).
+pub(crate) async fn resolve(
+    engine: &Engine,
+    image: ImageRef,
+    policy: PullPolicy,
+) -> Result<String> {
+    let image = match engine.settings().hub_image_name_prefix() {
+        Some(prefix) => image.with_registry_prefix(&prefix)?,
+        None => image,
+    };
+    ensure_image(engine, &image, policy).await?;
+    Ok(pullable(&image))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

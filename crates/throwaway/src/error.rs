@@ -84,6 +84,13 @@ impl Error {
         error
     }
 
+    /// The same error with `context` in front of its message ("postgres:15 (a1b2c3), while
+    /// waiting for …: …"); kind and source unchanged.
+    pub(crate) fn prefixed(mut self, context: &str) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
     /// Whether the engine refused to create a container because its name is taken.
     pub(crate) fn is_name_conflict(&self) -> bool {
         self.status == Some(409) || (self.status.is_some() && names_a_conflict(&self.message))

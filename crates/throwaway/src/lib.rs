@@ -55,6 +55,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Writing a module
+//!
+//! The built-in modules use nothing but the public [module kit](kit): a builder that
+//! implements [`kit::Module`] (the image contract, and readiness through [`Wait::probe`]
+//! for a check of its own such as a login), a started type with `connection_url()` and
+//! clients, and optionally [`kit::Isolation`] for a unit per test from a shared server. So a
+//! module for any service can live in any crate; the [kit's docs](kit#writing-a-module)
+//! walk through a whole one.
+//!
 //! # One container for many tests
 //!
 //! Starting a service per test is slow; sharing one is fast if each test still gets a clean
@@ -133,7 +142,7 @@ pub mod blocking;
 
 pub use container::{
     Container, ContainerPort, ContainerRequest, ExecResult, LogLine, LogSource, Logs, Mount,
-    Network, Protocol, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
+    Network, Protocol, PublishedPort, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
 };
 pub use engine::{engine_info, skip_without_engine, EngineInfo};
 pub use error::{Error, ErrorKind, Result};

@@ -70,15 +70,18 @@ pub(super) enum Step {
 /// The next step, from what the engine shows and how long we have looked.
 pub(super) fn decide(seen: &Seen, elapsed: Elapsed) -> Step {
     match seen {
-        Seen::Nothing if elapsed.vanish_passed => Step::Vanished,
+        // Not there after all: create it afresh rather than give up, however short the
+        // startup timeout.
+        Seen::Nothing if elapsed.vanish_passed || elapsed.deadline_passed => Step::Vanished,
         Seen::Container {
             id,
             status: Some(Status::RUNNING),
         } => Step::Use(id.clone()),
+        // A service that exits again at once would be started forever: the deadline stops it.
         Seen::Container {
             id,
             status: Some(Status::EXITED),
-        } => Step::Start(id.clone()),
+        } if !elapsed.deadline_passed => Step::Start(id.clone()),
         Seen::Container {
             id,
             status: Some(Status::CREATED | Status::DEAD),
@@ -111,6 +114,7 @@ pub(super) async fn attach(
             Step::Start(id) => {
                 restarted = true;
                 start_existing(engine, &id, name).await?;
+                tokio::time::sleep(POLL).await;
             }
             Step::RemoveStale(id) => {
                 tracing::info!(container = %name, "removing a shared container left half-made");
@@ -122,8 +126,10 @@ pub(super) async fn attach(
                 return Err(Error::new(
                     ErrorKind::WaitTimeout,
                     format!(
-                        "the existing container {name} ({reference}) did not start running \
-                         within {} s; remove it (docker rm -f {name}) if it is stuck",
+                        "the existing container {name} ({reference}) did not keep running \
+                         within {} s (it stopped again after each start, or never left its \
+                         state); look at `docker logs {name}`, and remove it \
+                         (docker rm -f {name}) to get a new one",
                         request.startup_timeout.as_secs()
                     ),
                 ))
@@ -230,6 +236,26 @@ mod tests {
             decide(&seen(Status::DEAD), later),
             Step::RemoveStale("abc".into())
         );
+    }
+
+    #[test]
+    fn a_container_that_keeps_exiting_is_given_up_at_the_deadline() {
+        let late = Elapsed {
+            vanish_passed: true,
+            stale_passed: true,
+            deadline_passed: true,
+        };
+        assert_eq!(decide(&seen(Status::EXITED), late), Step::GiveUp);
+    }
+
+    #[test]
+    fn a_name_without_a_container_is_created_afresh_even_after_a_short_deadline() {
+        let short = Elapsed {
+            vanish_passed: false,
+            stale_passed: false,
+            deadline_passed: true,
+        };
+        assert_eq!(decide(&Seen::Nothing, short), Step::Vanished);
     }
 
     #[test]

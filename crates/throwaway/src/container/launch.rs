@@ -200,8 +200,7 @@ async fn failed_start(container: &Container, err: bollard::errors::Error) -> Err
     let exit = tokio::time::timeout(std::time::Duration::from_secs(2), target.exited())
         .await
         .unwrap_or_default();
-    let during = format!("while starting: {}", engine_detail(&err));
-    report::exited(target, &exit, &during, None)
+    report::failed_to_start(target, &exit, &engine_detail(&err))
         .await
         .with_source(err)
 }

@@ -24,4 +24,4 @@ pub use network::Network;
 pub use reaper::DEFAULT_REAPER_IMAGE;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
 pub use start::Start;
-pub use started::Container;
+pub use started::{Container, PublishedPort};

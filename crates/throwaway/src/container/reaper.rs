@@ -263,10 +263,8 @@ async fn start(engine: &'static Engine) -> Result<Container> {
         let advice = "If this engine cannot run the reaper (it needs the engine's socket \
                       mounted), set TESTCONTAINERS_RYUK_DISABLED=true: containers are then \
                       removed only by Drop and at normal exit";
-        Error::new(
-            err.kind(),
-            format!("could not start the reaper: {err}. {advice}"),
-        )
+        let message = format!("could not start the reaper: {err}. {advice}");
+        Error::new(err.kind(), message).with_source(err)
     })
 }
 

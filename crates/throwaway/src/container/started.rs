@@ -34,6 +34,36 @@ pub struct Container {
     on_drop: OnDrop,
 }
 
+/// The host port of one container port, read afresh on every call: see
+/// [`Container::published`].
+#[derive(Clone)]
+pub struct PublishedPort {
+    inner: std::sync::Weak<Inner>,
+    port: ContainerPort,
+}
+
+impl PublishedPort {
+    /// The host port now, or `None` once the container's handle is gone or the port is not
+    /// published.
+    pub fn current(&self) -> Option<u16> {
+        self.inner.upgrade()?.host_port(self.port).ok()
+    }
+
+    /// The container port this follows.
+    pub fn container_port(&self) -> ContainerPort {
+        self.port
+    }
+}
+
+impl fmt::Debug for PublishedPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublishedPort")
+            .field("port", &self.port)
+            .field("current", &self.current())
+            .finish()
+    }
+}
+
 /// What dropping a [`Container`] handle does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OnDrop {
@@ -105,6 +135,17 @@ impl Container {
     /// the ports it did expose.
     pub fn host_port(&self, port: impl Into<ContainerPort>) -> Result<u16> {
         self.inner.host_port(port.into())
+    }
+
+    /// A handle on the host port that container port `port` is published on, for values
+    /// that outlive a borrow of this container (a module's per-test units, its own
+    /// connections): it reads the port the container has *now*, so it follows a restart,
+    /// and it does not keep the container alive.
+    pub fn published(&self, port: impl Into<ContainerPort>) -> PublishedPort {
+        PublishedPort {
+            inner: Arc::downgrade(&self.inner),
+            port: port.into(),
+        }
     }
 
     /// Every exposed container port with its host port.
@@ -295,12 +336,17 @@ impl Container {
         self.on_drop == OnDrop::Leave
     }
 
-    /// Runs `hook` after every later start of this container ([`Container::start`], or an
-    /// attach that had to start a stopped shared or reused one), once the request's
+    /// Runs `hook` after every later [`Container::start`] of this handle, once the request's
     /// readiness check has passed again: the place for a module to prepare its service
     /// anew when the container's data did not survive the stop (a data directory in
     /// memory, say). `hook` gets the container's [`Endpoints`], read after the start, and
-    /// its error fails that start.
+    /// its error fails that start. Register it once, from [`Module::ready`].
+    ///
+    /// The hook is kept by the container, so it must not own the container (an `Arc` of
+    /// the module's started type, say): that cycle would keep the handle alive and the
+    /// container would never be removed. Capture a `Weak` instead, or only plain values.
+    ///
+    /// [`Module::ready`]: crate::kit::Module::ready
     pub fn on_restart<F, Fut>(&self, hook: F)
     where
         F: Fn(Endpoints) -> Fut + Send + Sync + 'static,

@@ -50,7 +50,8 @@ pub struct EngineInfo {
 /// ```
 ///
 /// # Panics
-/// When no engine answers and the environment variable `CI` is set.
+/// When no engine answers and the environment variable `CI` is set (to anything but empty,
+/// `0` or `false`).
 #[track_caller]
 pub fn skip_without_engine() -> bool {
     static REACHABLE: std::sync::OnceLock<std::result::Result<(), String>> =
@@ -66,7 +67,7 @@ pub fn skip_without_engine() -> bool {
     });
     match reachable {
         Ok(()) => false,
-        Err(why) if std::env::var_os("CI").is_some() => {
+        Err(why) if in_ci() => {
             panic!("CI is set but no Docker engine is reachable: {why}")
         }
         Err(why) => {
@@ -80,6 +81,14 @@ pub fn skip_without_engine() -> bool {
             true
         }
     }
+}
+
+/// Whether `CI` is set to something that means yes: empty, `0` and `false` do not.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| {
+        let value = value.trim().to_ascii_lowercase();
+        !(value.is_empty() || value == "0" || value == "false")
+    })
 }
 
 /// Connects to the engine (if not yet connected) and asks it about itself.

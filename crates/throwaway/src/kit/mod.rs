@@ -86,18 +86,22 @@
 //! }
 //!
 //! /// Ready means a `version` command gets its answer, which memcached gives only once it
-//! /// takes commands.
+//! /// takes commands. Each attempt has a time limit of its own: a port that accepts the
+//! /// connection and then says nothing must not use up the whole startup timeout.
 //! async fn answers_version(endpoints: Endpoints) -> Result<(), ProbeFailure> {
 //!     let port = endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?;
-//!     let connect = tokio::net::TcpStream::connect((endpoints.host(), port));
-//!     let stream = tokio::time::timeout(Duration::from_secs(2), connect)
+//!     let exchange = async {
+//!         let stream = tokio::net::TcpStream::connect((endpoints.host(), port)).await?;
+//!         let mut stream = BufReader::new(stream);
+//!         stream.write_all(b"version\r\n").await?;
+//!         let mut answer = String::new();
+//!         stream.read_line(&mut answer).await?;
+//!         Ok::<_, std::io::Error>(answer)
+//!     };
+//!     let answer = tokio::time::timeout(Duration::from_secs(2), exchange)
 //!         .await
-//!         .map_err(|_| ProbeFailure::not_yet("no connection within 2 s"))?
+//!         .map_err(|_| ProbeFailure::not_yet("no answer within 2 s"))?
 //!         .map_err(ProbeFailure::not_yet)?;
-//!     let mut stream = BufReader::new(stream);
-//!     stream.write_all(b"version\r\n").await.map_err(ProbeFailure::not_yet)?;
-//!     let mut answer = String::new();
-//!     stream.read_line(&mut answer).await.map_err(ProbeFailure::not_yet)?;
 //!     match answer.starts_with("VERSION ") {
 //!         true => Ok(()),
 //!         false => Err(ProbeFailure::not_yet(format!("it answered {answer:?}"))),
@@ -159,7 +163,8 @@
 //!
 //!     async fn fresh_unit(&self) -> throwaway::Result<KeyPrefix> {
 //!         let session = kit::session_id().await?;
-//!         let prefix = format!("t{}-{:016x}:", &session[..8], rand_u64());
+//!         let session: String = session.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+//!         let prefix = format!("t{session}-{:016x}:", rand_u64());
 //!         Ok(KeyPrefix { address: self.address()?, prefix })
 //!     }
 //! }

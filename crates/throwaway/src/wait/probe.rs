@@ -32,6 +32,20 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// Endpoints made by hand: for a module's unit tests of its probe or restart hook,
+    /// against a server of the test's own (`container` is how messages name it).
+    pub fn new(
+        container: impl Into<String>,
+        host: impl Into<String>,
+        ports: impl IntoIterator<Item = (ContainerPort, u16)>,
+    ) -> Endpoints {
+        Endpoints {
+            container: container.into(),
+            host: host.into(),
+            ports: ports.into_iter().collect(),
+        }
+    }
+
     /// The published ports of `target` right now.
     pub(crate) fn of(target: &dyn Target) -> Endpoints {
         let ports = target
@@ -104,8 +118,23 @@ impl ProbeFailure {
     }
 
     /// The service answered in a way that waiting cannot change: fail the start with `error`.
+    /// Name the container in its message ([`Endpoints::container`]); the driver adds it
+    /// otherwise.
     pub fn fatal(error: Error) -> Self {
         ProbeFailure(Failure::Fatal(error))
+    }
+
+    /// Whether this ends the wait at once.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self.0, Failure::Fatal(_))
+    }
+
+    /// What the attempt saw, in words: the detail, or the fatal error's message.
+    pub fn detail(&self) -> &str {
+        match &self.0 {
+            Failure::NotYet(detail) => detail,
+            Failure::Fatal(error) => error.message(),
+        }
     }
 }
 
@@ -143,7 +172,13 @@ impl ProbeWait {
             attempts += 1;
             match (self.check)(Endpoints::of(target)).await {
                 Ok(()) => return Ok(()),
-                Err(ProbeFailure(Failure::Fatal(error))) => return Err(error),
+                Err(ProbeFailure(Failure::Fatal(error))) => {
+                    let who = target.describe();
+                    if error.message().contains(&who) {
+                        return Err(error);
+                    }
+                    return Err(error.prefixed(&format!("{who}, while waiting for {self}")));
+                }
                 Err(ProbeFailure(Failure::NotYet(detail))) => {
                     let tries = if attempts == 1 {
                         "1 attempt".to_string()
@@ -219,7 +254,10 @@ mod tests {
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_millis(500));
         assert_eq!(err.kind(), ErrorKind::Service);
-        assert_eq!(err.message(), "the server refused the password");
+        assert_eq!(
+            err.message(),
+            "fake:1 (0123456789ab), while waiting for a login: the server refused the password"
+        );
     }
 
     #[tokio::test]
@@ -258,12 +296,22 @@ mod tests {
     }
 
     #[test]
+    fn failures_say_what_they_are() {
+        let later = ProbeFailure::not_yet("connection refused");
+        assert!(!later.is_fatal());
+        assert_eq!(later.detail(), "connection refused");
+        let now = ProbeFailure::fatal(Error::new(ErrorKind::Service, "wrong password"));
+        assert!(now.is_fatal());
+        assert_eq!(now.detail(), "wrong password");
+    }
+
+    #[test]
     fn endpoints_name_the_published_ports_when_one_is_missing() {
-        let endpoints = Endpoints {
-            container: "svc:1 (0123456789ab)".into(),
-            host: "127.0.0.1".into(),
-            ports: BTreeMap::from([(ContainerPort::tcp(80), 49000)]),
-        };
+        let endpoints = Endpoints::new(
+            "svc:1 (0123456789ab)",
+            "127.0.0.1",
+            [(ContainerPort::tcp(80), 49000)],
+        );
         let err = endpoints.host_port(443).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PortNotExposed);
         assert!(err.message().contains("443/tcp"), "{err}");

@@ -51,6 +51,32 @@ pub(crate) async fn exited(
     Error::new(ErrorKind::ContainerExited, message)
 }
 
+/// The error for a container whose start call the engine refused (`detail` says why): a
+/// command that cannot run, a host port taken, a mount source missing. `exit` is what the
+/// container's state says, if it ran at all.
+pub(crate) async fn failed_to_start(target: &dyn Target, exit: &ExitInfo, detail: &str) -> Error {
+    let mut message = format!("{} could not be started: {detail}", target.describe());
+    if let Some(code) = exit.code.filter(|code| *code != 0) {
+        message.push_str(&format!(" (exit code {code})"));
+    }
+    let lowered = detail.to_ascii_lowercase();
+    let command = [
+        "executable file not found",
+        "no such file or directory",
+        "permission denied",
+    ]
+    .iter()
+    .any(|sign| lowered.contains(sign))
+        || matches!(exit.code, Some(126 | 127));
+    message.push_str(if command {
+        "; check the request's command and entrypoint, and that the image has them"
+    } else {
+        "; check the request's ports, mounts and networks"
+    });
+    message.push_str(&last_lines(target).await);
+    Error::new(ErrorKind::ContainerExited, message)
+}
+
 /// "; last log lines:\n  …" for an error message, or a note that there were none.
 pub(crate) async fn last_lines(target: &dyn Target) -> String {
     match tokio::time::timeout(TAIL_TIMEOUT, target.tail_logs(TAIL_LINES)).await {

@@ -902,8 +902,18 @@ async fn a_restarted_server_follows_its_new_port_and_still_hands_out_migrated_da
     pg.container().stop().await.unwrap();
     pg.container().start().await.unwrap();
     // The data directory lived in memory: the restart began from nothing, and the module
-    // migrated and made its template again before start() returned.
-    let port = pg.container().host_port(5432).unwrap();
+    // migrated and made its template again before start() returned. The port the engine
+    // published for the new run, asked of the engine directly:
+    let inspected = raw()
+        .inspect_container(pg.container().id(), None)
+        .await
+        .unwrap();
+    let port: u16 = inspected.network_settings.unwrap().ports.unwrap()["5432/tcp"]
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find_map(|binding| binding.host_port.as_deref()?.parse().ok())
+        .unwrap();
     assert_eq!(pg.host_port(), port);
     assert!(
         pg.connection_url().contains(&format!(":{port}/")),

@@ -241,7 +241,12 @@ async fn a_fatal_probe_fails_the_start_at_once_and_removes_the_container() {
         began.elapsed()
     );
     assert_eq!(err.kind(), ErrorKind::Service, "{err}");
-    assert_eq!(err.message(), "the service refused the password");
+    let message = err.message();
+    assert!(
+        message.contains("the service refused the password"),
+        "{message}"
+    );
+    assert!(message.contains(TOOLS), "names the container: {message}");
     assert_eq!(
         crate::support::containers_labelled("throwaway-test", &tag).await,
         0

@@ -11,6 +11,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 use super::connect::{connect_on_engine, driver_detail, quote_ident, ConnectError, Endpoint};
+use crate::container::PublishedPort;
 use crate::error::{engine_status, Error, ErrorKind, Result};
 
 /// The database that fresh databases are cloned from: a copy of the main database taken
@@ -252,8 +253,10 @@ impl Strategy {
 /// Every method runs on the library's runtime (callers wrap them in `on_engine`), so the
 /// connections outlive the runtime of whichever test opened them.
 pub(crate) struct Admin {
-    /// Where the server is: a restarted container may be on another host port.
-    endpoint: Mutex<Endpoint>,
+    /// Where the server is; the port is read afresh, since a restarted container may be on
+    /// another host port.
+    endpoint: Endpoint,
+    port: PublishedPort,
     /// The database the connections are on.
     database: String,
     /// The container as messages name it: `postgres:15 (0123456789ab)`.
@@ -276,13 +279,15 @@ enum Failure {
 impl Admin {
     pub fn new(
         endpoint: Endpoint,
+        port: PublishedPort,
         template: Template,
         container: String,
         docker: bollard::Docker,
         id: String,
     ) -> Self {
         Admin {
-            endpoint: Mutex::new(endpoint),
+            endpoint,
+            port,
             database: template.admin_database,
             container,
             docker,
@@ -359,10 +364,9 @@ impl Admin {
         }
     }
 
-    /// Follows the container through a restart: its new address, and the connection that
-    /// prepared it again; the kept connections died with the old server.
-    pub fn restarted(&self, endpoint: Endpoint, template: Template) {
-        *self.endpoint.lock().unwrap_or_else(|p| p.into_inner()) = endpoint;
+    /// Follows the container through a restart: the connection that prepared it again
+    /// replaces the kept ones, which died with the old server.
+    pub fn restarted(&self, template: Template) {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
         if let Some(client) = template.client {
             self.park(client);
@@ -370,11 +374,11 @@ impl Admin {
     }
 
     /// Where the server is now.
-    pub fn endpoint(&self) -> Endpoint {
-        self.endpoint
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            port: self.port.current().unwrap_or(self.endpoint.port),
+            ..self.endpoint.clone()
+        }
     }
 
     /// Keeps `client` for the next call.

@@ -54,10 +54,15 @@
 //!
 //! - **Readiness.** On a fresh data directory the image runs a temporary server for the init
 //!   scripts first, and "database system is ready to accept connections" appears twice; on
-//!   a data directory initialised earlier, once. The module waits for the line, then for
-//!   `pg_isready` over TCP inside the container (the temporary server listens on its socket
-//!   only, so only the real server passes), then logs in from the host and runs `SELECT 1`.
-//!   `start` returns when a client can connect and query, in both cases.
+//!   a data directory initialised earlier, once. The module waits for the line (twice for
+//!   its in-memory data directory, which is always fresh), then logs in from the host over
+//!   the published port and runs `SELECT 1`: the temporary server listens on its socket
+//!   only, so only the real server passes. `start` returns when a client can connect and
+//!   query, in every case, all under the one startup timeout.
+//! - **Restarts.** After `container().stop()` and `container().start()`, the module follows
+//!   the container to its new host port and, when the data lived in memory and is gone,
+//!   migrates and makes the template again before `start()` returns. Databases handed out
+//!   before the restart belong to the old run: ask for new ones.
 //! - **Speed.** By default the data directory is an in-memory filesystem and PostgreSQL
 //!   runs without `fsync` (`fsync`, `synchronous_commit` and `full_page_writes` off,
 //!   `initdb --no-sync`): a test database has nothing to protect from a power cut, and the
@@ -336,8 +341,9 @@ impl Postgres {
     /// scripts, which logs the ready line too but listens on its socket only: a login over
     /// the published port reaches only the real server. A data directory in memory is
     /// always fresh, so the second line marks the real server and the login succeeds at its
-    /// first attempt; a volume may hold an initialised cluster (one line) or not (two), so
-    /// there the login decides.
+    /// first attempt. On a volume (the image's, with `durable(true)`, or a named one) the
+    /// directory may hold an initialised cluster (one line) or not (two), and a restart
+    /// finds it initialised: wait for one line, and let the login decide.
     fn readiness(&self, database: &str) -> Wait {
         let logged = if self.fast() {
             Wait::log(READY_LINE).times(2)
@@ -421,6 +427,7 @@ impl Module for Postgres {
         let template = preparation.run(&endpoint).await?;
         let admin = Arc::new(admin::Admin::new(
             endpoint.clone(),
+            container.published(PORT),
             template,
             container.describe(),
             container.docker().clone(),
@@ -437,6 +444,7 @@ impl Module for Postgres {
         );
         Ok(PostgresContainer {
             container,
+            ready_port: endpoint.port,
             user: self.user,
             password: self.password,
             database,
@@ -463,7 +471,7 @@ fn prepare_after_restarts(
             };
             let template = preparation.run(&endpoint).await?;
             if let Some(admin) = admin.upgrade() {
-                admin.restarted(endpoint, template);
+                admin.restarted(template);
             }
             Ok(())
         }

@@ -19,6 +19,8 @@ use crate::kit::{Isolation, IsolationUnit, Secret};
 /// an example.
 pub struct PostgresContainer {
     pub(super) container: Container,
+    /// The host port when it became ready, should the container ever not say.
+    pub(super) ready_port: u16,
     pub(super) user: String,
     pub(super) password: Secret,
     pub(super) database: String,
@@ -41,9 +43,7 @@ impl PostgresContainer {
     /// The host port that PostgreSQL's port 5432 is published on (read from the container,
     /// so it is right after a restart too).
     pub fn host_port(&self) -> u16 {
-        self.container
-            .host_port(PORT)
-            .unwrap_or_else(|_| self.admin.endpoint().port)
+        self.container.host_port(PORT).unwrap_or(self.ready_port)
     }
 
     /// The superuser the server was initialised with.
@@ -138,6 +138,10 @@ impl fmt::Debug for PostgresContainer {
 
 /// A database of its own for one test, cloned from the migrated template by
 /// [`PostgresContainer::fresh_database`].
+///
+/// It belongs to the container's current run: its URL names the host port of that run, and
+/// a server whose data lived in memory loses it at a restart. Ask for a new one after
+/// restarting the container.
 ///
 /// Dropping it drops the database (in the background, ending any session still connected),
 /// so that a long test run does not fill the container's memory with old databases. Keep

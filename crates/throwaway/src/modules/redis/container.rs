@@ -331,7 +331,8 @@ impl fmt::Debug for RedisContainer {
 /// out, and no other caller gets its index.
 ///
 /// It is a plain value (an index and a URL), valid as long as the server runs; nothing
-/// happens when it is dropped. `Debug` shows the URL with the password as `***`.
+/// happens when it is dropped. Its URL names the host port of the container's current run:
+/// after a restart, ask for a new one. `Debug` shows the URL with the password as `***`.
 #[derive(Clone)]
 pub struct RedisDatabase {
     index: u32,

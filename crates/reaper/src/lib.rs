@@ -4,9 +4,9 @@
 //!
 //! The binary `throwaway-reaper` runs inside a container with the engine's socket mounted at
 //! `/var/run/docker.sock` (or reaches the engine named by `DOCKER_HOST`). Each test process
-//! keeps one TCP connection to it open and sends the label filters of what it creates; once
-//! every connection has closed and nobody has come back within a grace period, the reaper
-//! removes whatever matches and exits:
+//! keeps one TCP connection to it open and sends a filter that pins its session; once every
+//! connection has closed and nobody has come back within a grace period, the reaper removes
+//! whatever matches (except reapers, reused containers and snapshots) and exits:
 //!
 //! ```text
 //! $ docker run -d -v /var/run/docker.sock:/var/run/docker.sock -p 127.0.0.1::8080 \
@@ -14,8 +14,17 @@
 //! $ nc 127.0.0.1 <published port>
 //! label=org.testcontainers.session-id=4f1c2a
 //! ACK
+//! label=org.testcontainers=true             # every session's objects: refused
+//! ERROR filter refused: it does not pin one session; send label=org.testcontainers.session-id=<session id> …
 //! ^C                                        # 10 s later: removed containers=3 networks=1 …
 //! ```
+//!
+//! It is stricter than Ryuk in two ways, both so that no client, buggy or not, and no other
+//! process on the machine can make it delete what is not a session's to delete: it accepts
+//! only filters that pin one session, and it never removes reapers, reused containers or
+//! snapshots. See [Which lines are accepted](#which-lines-are-accepted),
+//! [What is never removed](#what-is-never-removed) and
+//! [Where this reaper differs from Ryuk](#where-this-reaper-differs-from-ryuk-on-purpose).
 //!
 //! # The protocol, as Ryuk implements it
 //!
@@ -54,7 +63,7 @@
 //! **Replies.** After storing a line Ryuk answers `ACK\n`. It answers `ACK` even when the line
 //! could not be parsed (the filter is dropped and an error logged), and says nothing for an
 //! empty line. Clients wait for the `ACK` before creating anything (Java retries a line until
-//! it gets one).
+//! it gets one). This reaper answers `ACK` only for a line it stored; see below.
 //!
 //! **When it prunes.** With no connection within `RYUK_CONNECTION_TIMEOUT` (60 s) of start, it
 //! prunes (with no filters: nothing) and exits. Once a client has connected, it waits while
@@ -104,6 +113,86 @@
 //! accept connections: with Docker's userland proxy a published port accepts connections before
 //! the process inside listens, and such a connection is closed without an `ACK`.
 //!
+//! # Which lines are accepted
+//!
+//! A line is stored, and answered `ACK\n`, only when one of its `label` pairs pins a session:
+//! `label=<session label>=<id>`, where the session label is one of
+//!
+//! | session label | sent by |
+//! |---|---|
+//! | `org.testcontainers.session-id` | Python, Node, and this project's library |
+//! | `org.testcontainers.sessionId` | Java, Go |
+//! | `org.testcontainers.resource-reaper-session` | .NET |
+//! | `org.testcontainers.golang.sessionId` | Go releases from before its labels moved under `org.testcontainers` |
+//!
+//! and the id is not empty and holds no whitespace or control characters (no client makes
+//! such ids). The `=` may be percent-encoded (`%3D`), as Java does. Other pairs may come with
+//! the pin: every pair of a line must match, so they only narrow it further. Spaces, tabs and
+//! carriage returns around a line are dropped before it is read.
+//!
+//! What each client sends, from its sources:
+//!
+//! - **testcontainers-python** (`core/testcontainers/core/container.py`,
+//!   `Reaper._create_instance`; checked against the 4.15.0 release on PyPI):
+//!   `label=org.testcontainers.session-id=<uuid4>\r\n`, on one connection it keeps until the
+//!   process exits. It never reads the answer.
+//! - **testcontainers-node** (`packages/testcontainers/src/reaper/reaper.ts`, `RyukReaper`):
+//!   `label=org.testcontainers.session-id=<uuid>\r\n` (`addSession`), and for each Docker
+//!   Compose environment `label=com.docker.compose.project=<project>\r\n`
+//!   (`addComposeProject`). It never reads the answers and does not reconnect.
+//! - **testcontainers-java** (`core/…/utility/ResourceReaper.java`, `FilterRegistry.register`,
+//!   fed by `DEATH_NOTE` and driven by `RyukResourceReaper`): its marker labels and the
+//!   session, percent-encoded, joined with `&`, in `HashMap` order:
+//!   `label=org.testcontainers%3Dtrue&label=org.testcontainers.lang%3Djava&label=org.testcontainers.version%3D<v>&label=org.testcontainers.sessionId%3D<uuid>\n`
+//!   (older releases: only the first and last pair). `registerLabelsFilterForCleanup` adds
+//!   lines of its own; its Docker Compose support sends
+//!   `label=com.docker.compose.project%3D<project>`. It waits for `ACK` after each line.
+//! - **testcontainers-go** (`internal/core/reaper/reaper.go`, `Connect`, with
+//!   `core.DefaultLabels`):
+//!   `label=org.testcontainers=true&label=org.testcontainers.lang=go&label=org.testcontainers.sessionId=<id>&label=org.testcontainers.version=<v>\n`,
+//!   raw, in map order; it resends the line up to three times until the answer is `ACK`.
+//!   Older releases (`reaper.go` at the module's top, Ryuk 0.2/0.3 days) sent
+//!   `label=org.testcontainers.golang=true&label=org.testcontainers.golang.sessionId=<id>\n`.
+//! - **testcontainers-dotnet** (`src/Testcontainers/Containers/ResourceReaper.cs`,
+//!   `MaintainRyukConnection`): `label=org.testcontainers.resource-reaper-session=<guid>\n`,
+//!   then reads until a line equal to `ack` in any case.
+//! - **the `testcontainers` crate** (testcontainers-rs) starts no reaper: `watchdog.rs` removes
+//!   its containers on SIGTERM, SIGINT and SIGQUIT (Ryuk support is its open issue 577).
+//! - **this project's library** (`crates/throwaway/src/container/reaper.rs`, `handshake`):
+//!   `label=org.testcontainers.session-id=<32 hex digits>\n`; it fails with the answer when
+//!   that is not `ACK`.
+//!
+//! Any other line, such as `label=org.testcontainers=true`, `label=org.testcontainers.session-id`
+//! (every session), `name=…`, `label=com.docker.compose.project=…`, or one that does not
+//! parse, is answered with one line `ERROR <what was wrong>; send
+//! label=org.testcontainers.session-id=<session id> …` and changes nothing. The connection
+//! stays open and keeps counting as a client: Python and Node never read the answers and never
+//! reconnect, so closing it would leave their session unguarded and get it pruned while its
+//! tests still run. An empty line still gets no answer, and a line over 64 KiB still ends the
+//! connection (the reader cannot tell where the next line starts).
+//!
+//! What that means for the clients: Python, Go, .NET and this library send only pinned lines
+//! and work unchanged. Node works; its Compose projects are not reaped here (the `ERROR` it
+//! does not read is logged). Java works except for Compose: its background thread waits for
+//! an `ACK` to the Compose line that never comes, so Compose environments are not reaped here,
+//! and registering a second one in the same JVM blocks on that thread's lock. Use the official
+//! Ryuk, or `TESTCONTAINERS_RYUK_DISABLED=true`, with Java's Compose support.
+//!
+//! # What is never removed
+//!
+//! Whatever the filter, an object (container, network, volume or image) carrying one of these
+//! labels, with any value, is left alone and counted as `kept` in the `removed` log line:
+//!
+//! - `org.testcontainers.ryuk`: a reaper. Ryuk's image carries `org.testcontainers.ryuk=true`,
+//!   and so does this one's; Node labels its reaper with its session id.
+//! - `org.testcontainers.reuse`: a container kept across runs; the library writes
+//!   `org.testcontainers.reuse=true` and no session label, and another run may be using it.
+//! - `org.throwaway.snapshot`: reserved for the snapshots of initialised data that this
+//!   project's lifecycle layer will keep (DESIGN.md, "Performance model"); write
+//!   `org.throwaway.snapshot=true`. A snapshot exists to outlive the session that made it.
+//!
+//! Leaving them is not an error: the exit status stays 0.
+//!
 //! # Environment
 //!
 //! | variable | default | meaning |
@@ -126,9 +215,21 @@
 //!
 //! # Where this reaper differs from Ryuk, on purpose
 //!
-//! - A line that parses to no filter at all (`&&`, or only empty pairs) is answered `ACK` but
-//!   ignored: Ryuk would store it as an empty filter set, which lists, and so removes, every
-//!   container, network and volume of the engine.
+//! - Only lines that pin one session are stored; any other is answered `ERROR …` instead of
+//!   `ACK`. Ryuk stores any filter, so one buggy client, or any process that can reach the
+//!   port, could make it remove every session's objects (`label=org.testcontainers=true`), or
+//!   everything on the engine (a line of bare separators is an empty filter, which lists
+//!   everything). Pinning keeps a filter to what one session created. Compose project filters
+//!   (Java, Node) are refused too: the client picks the project name, and the same name may be
+//!   a developer's own long-running stack.
+//! - Lines that do not parse are answered `ERROR …`, not `ACK`: a client that gets `ACK`
+//!   believes its objects are guarded.
+//! - Reapers, reused containers and snapshots are never removed, whatever matched them; Ryuk
+//!   protects only containers labelled `org.testcontainers.ryuk=true`. A reused container is
+//!   shared across runs and a snapshot outlives its session by design, so removing them when a
+//!   session ends is never right.
+//! - Spaces, tabs and carriage returns around a line are dropped; Ryuk keeps them in the
+//!   value, which then matches nothing.
 //! - A zero timeout means "at once" (Go's tickers reject it); negative timeouts are rejected.
 //! - After SIGINT/SIGTERM, when the last connection closes it prunes at once instead of
 //!   waiting the reconnection timeout, since nobody can connect any more.

@@ -1,5 +1,6 @@
 //! The wire format: one filter set per line, written like a URL query string and read the way
-//! Go's `url.ParseQuery` reads it, each answered with `ACK\n`.
+//! Go's `url.ParseQuery` reads it; a line that pins one session is answered with `ACK\n`, any
+//! other with one `ERROR …\n` line that says what a line must look like.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -7,8 +8,22 @@ use std::io;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
-/// The reply to every non-empty line.
+/// The reply to a line that was stored.
 pub(crate) const ACK: &[u8] = b"ACK\n";
+
+/// The session labels the Testcontainers clients filter on, each spelling one client family
+/// uses; a filter set must pin one of them to a session id before the reaper accepts it. Where
+/// each comes from is in the crate docs ("Which lines are accepted").
+pub(crate) const SESSION_LABELS: [&str; 4] = [
+    // Python, Node, and this project's library.
+    "org.testcontainers.session-id",
+    // Java and Go.
+    "org.testcontainers.sessionId",
+    // .NET.
+    "org.testcontainers.resource-reaper-session",
+    // Go before its labels moved under org.testcontainers.
+    "org.testcontainers.golang.sessionId",
+];
 
 /// The longest line accepted, as Go's line scanner allows by default; a longer one ends the
 /// connection.
@@ -20,9 +35,14 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 pub(crate) struct FilterSet(BTreeMap<String, BTreeSet<String>>);
 
 impl FilterSet {
-    /// A set that would match everything: never stored.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// The session this set is limited to, if one of its `label` values pins a session label
+    /// of [`SESSION_LABELS`] to a plausible id. Every pair of a set must match, so the other
+    /// pairs (Java's and Go's `org.testcontainers=true`, `…lang=…`) only narrow it further.
+    pub(crate) fn session(&self) -> Option<&str> {
+        self.0.get("label")?.iter().find_map(|label| {
+            let (key, id) = label.split_once('=')?;
+            (SESSION_LABELS.contains(&key) && is_session_id(id)).then_some(id)
+        })
     }
 
     /// The `filters` parameter of the engine's list endpoints.
@@ -51,7 +71,47 @@ impl fmt::Display for FilterSet {
     }
 }
 
-/// Why a line was not stored.
+/// A session id as the clients make them (UUIDs, hex digests): not empty, and no whitespace
+/// or control characters, which no client puts in one and which would only make a filter
+/// that matches nothing.
+fn is_session_id(id: &str) -> bool {
+    !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Why a line was refused: answered with [`Refusal::answer`], and nothing stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Not a query string Go's `url.ParseQuery` would accept.
+    Invalid(ParseError),
+    /// A valid filter set, but it does not pin one session, so it could match what other
+    /// sessions, reused containers' owners or anybody else created.
+    Unpinned,
+}
+
+impl Refusal {
+    /// The one-line answer a client gets instead of `ACK`.
+    pub(crate) fn answer(&self) -> Vec<u8> {
+        format!("ERROR {self}\n").into_bytes()
+    }
+}
+
+/// What the client reads after `ERROR `: what was wrong, and what a line must look like.
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Invalid(error) => write!(f, "invalid filter: {error}; ")?,
+            Refusal::Unpinned => f.write_str("filter refused: it does not pin one session; ")?,
+        }
+        write!(
+            f,
+            "send label={}=<session id> (or the sessionId or resource-reaper-session \
+             spelling), optionally with more pairs joined by '&'; nothing was stored",
+            SESSION_LABELS[0]
+        )
+    }
+}
+
+/// Why a line is not a valid query string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ParseError {
     /// A `;` in a pair: Go 1.17 and later refuse it rather than guess whether it separates.
@@ -71,6 +131,18 @@ impl fmt::Display for ParseError {
             }
             ParseError::NotUtf8 => f.write_str("decoded filter is not UTF-8 text"),
         }
+    }
+}
+
+/// Reads one line (without its line end) into a filter set that pins one session, or says why
+/// it is refused. Spaces, tabs and carriage returns around the line are dropped first: a
+/// client's `\r\n` or a stray space typed into `nc` would otherwise become part of the session
+/// id and make a filter that matches nothing.
+pub(crate) fn read_request(line: &[u8]) -> Result<FilterSet, Refusal> {
+    let filters = parse_line(line.trim_ascii()).map_err(Refusal::Invalid)?;
+    match filters.session() {
+        Some(_) => Ok(filters),
+        None => Err(Refusal::Unpinned),
     }
 }
 
@@ -235,11 +307,166 @@ mod tests {
         assert_eq!(parse("label=a%26b"), Ok(set(&[("label", "a&b")])));
     }
 
+    fn request(line: &str) -> Result<FilterSet, Refusal> {
+        read_request(line.as_bytes())
+    }
+
+    fn pinned(line: &str) -> Option<String> {
+        request(line)
+            .ok()
+            .and_then(|set| set.session().map(str::to_string))
+    }
+
     #[test]
-    fn nothing_but_separators_is_an_empty_set() {
-        assert!(parse("&").unwrap().is_empty());
-        assert!(parse("&&&").unwrap().is_empty());
-        assert!(!parse("=").unwrap().is_empty());
+    fn every_clients_session_line_is_accepted() {
+        let uuid = "8d2a6ac1-5b1e-4c3e-9a4f-0e6f1d2c3b4a";
+        let hex = "0123456789abcdef0123456789abcdef";
+        for (line, id) in [
+            // Python (testcontainers 4.15 sends exactly this, \r\n included) and Node.
+            (format!("label=org.testcontainers.session-id={uuid}\r"), uuid),
+            // This project's library: 32 hex digits.
+            (format!("label=org.testcontainers.session-id={hex}"), hex),
+            // Java: all its marker labels in one line, percent-encoded, sessionId spelling.
+            (
+                "label=org.testcontainers%3Dtrue&label=org.testcontainers.lang%3Djava\
+                 &label=org.testcontainers.version%3D1.21.3&label=org.testcontainers.sessionId%3Dabc"
+                    .to_string(),
+                "abc",
+            ),
+            // Go: the same labels raw, in map order.
+            (
+                "label=org.testcontainers.lang=go&label=org.testcontainers.sessionId=abc\
+                 &label=org.testcontainers=true&label=org.testcontainers.version=0.38.0"
+                    .to_string(),
+                "abc",
+            ),
+            // Older Go.
+            (
+                "label=org.testcontainers.golang=true&label=org.testcontainers.golang.sessionId=abc"
+                    .to_string(),
+                "abc",
+            ),
+            // .NET.
+            (
+                "label=org.testcontainers.resource-reaper-session=abc".to_string(),
+                "abc",
+            ),
+            // Every pair must match, so unpinned pairs next to a pin only narrow it.
+            (
+                "label=org.testcontainers=true&label=org.testcontainers.session-id=abc".to_string(),
+                "abc",
+            ),
+            (
+                "name=redis&label=org.testcontainers.session-id=abc".to_string(),
+                "abc",
+            ),
+        ] {
+            assert_eq!(pinned(&line).as_deref(), Some(id), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn broad_filters_are_refused() {
+        for line in [
+            // The line of the issue: every session's objects, reused ones included.
+            "label=org.testcontainers=true",
+            "label=org.testcontainers",
+            // Has the session label, whatever its value: every session again.
+            "label=org.testcontainers.session-id",
+            "label=org.testcontainers.session-id=",
+            // Other keys, and labels the clients do not use for sessions.
+            "name=redis",
+            "health=unhealthy",
+            "label=com.docker.compose.project=myapp",
+            "label=org.testcontainers.sessionid=abc",
+            "label=org.testcontainers.session-id.x=abc",
+            "label!=org.testcontainers.session-id=abc",
+            "label=x.org.testcontainers.session-id=abc",
+            // Several pairs, none of them a pin.
+            "label=org.testcontainers=true&label=org.testcontainers.lang=java",
+            // Nothing but separators: Ryuk would store an empty set, which matches everything.
+            "&",
+            "&&&",
+            "=",
+        ] {
+            assert_eq!(request(line), Err(Refusal::Unpinned), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_pair_next_to_a_pin_still_rejects_the_line() {
+        assert_eq!(
+            request("label=org.testcontainers.session-id=abc&label=a%zz"),
+            Err(Refusal::Invalid(ParseError::BadEscape("%zz".into())))
+        );
+    }
+
+    #[test]
+    fn session_ids_carry_no_whitespace_or_control_characters() {
+        for line in [
+            "label=org.testcontainers.session-id=a b",
+            "label=org.testcontainers.session-id=a+b",
+            "label=org.testcontainers.session-id=a%20b",
+            "label=org.testcontainers.session-id=a%09b",
+            "label=org.testcontainers.session-id=abc%0D",
+            "label=org.testcontainers.session-id=%00",
+        ] {
+            assert_eq!(request(line), Err(Refusal::Unpinned), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn whitespace_around_the_line_is_dropped() {
+        for line in [
+            "label=org.testcontainers.session-id=abc",
+            "  label=org.testcontainers.session-id=abc",
+            "label=org.testcontainers.session-id=abc \t",
+            "label=org.testcontainers.session-id=abc\r",
+            "label=org.testcontainers.session-id=abc\r\r",
+            "\tlabel=org.testcontainers.session-id=abc \r",
+        ] {
+            assert_eq!(pinned(line), Some("abc".into()), "{line:?}");
+        }
+        // Inside the line it stays: a key with a space is another key.
+        assert_eq!(
+            request("label =org.testcontainers.session-id=abc"),
+            Err(Refusal::Unpinned)
+        );
+    }
+
+    #[test]
+    fn a_refusal_says_what_to_send_on_one_line() {
+        for refusal in [Refusal::Unpinned, Refusal::Invalid(ParseError::Semicolon)] {
+            let answer = String::from_utf8(refusal.answer()).unwrap();
+            assert!(answer.starts_with("ERROR "), "{answer}");
+            assert!(
+                answer.contains("label=org.testcontainers.session-id=<session id>"),
+                "{answer}"
+            );
+            assert_eq!(answer.matches('\n').count(), 1, "{answer}");
+            assert!(answer.ends_with('\n'), "{answer}");
+            assert_ne!(answer.as_bytes(), ACK);
+        }
+        assert!(
+            String::from_utf8(Refusal::Invalid(ParseError::Semicolon).answer())
+                .unwrap()
+                .contains("';' is not a separator")
+        );
+    }
+
+    #[test]
+    fn a_long_pinned_line_is_accepted_whole() {
+        // Up to the line limit, any number of narrowing pairs may come with the pin.
+        let mut line = String::from("label=org.testcontainers.session-id=abc");
+        while line.len() < MAX_LINE - 20 {
+            line.push_str(&format!("&label=k{}=v", line.len()));
+        }
+        let set = read_request(line.as_bytes()).unwrap();
+        assert_eq!(set.session(), Some("abc"));
+        assert!(set.to_engine()["label"].len() > 1000);
+        // A long line without a pin is refused like a short one.
+        let unpinned = line.replace("session-id", "session");
+        assert_eq!(request(&unpinned), Err(Refusal::Unpinned));
     }
 
     #[test]

@@ -22,8 +22,47 @@ use crate::log;
 use crate::protocol::FilterSet;
 
 /// The label of Ryuk's image, and so of every reaper container: never removed, or the reaper
-/// could remove itself halfway through.
+/// could remove itself (or another session's reaper) halfway through.
 pub(crate) const REAPER_LABEL: &str = "org.testcontainers.ryuk";
+
+/// What the library puts on a container it keeps across runs (`reuse(true)`): it belongs to
+/// no session, and another run may be using it right now.
+pub(crate) const REUSE_LABEL: &str = "org.testcontainers.reuse";
+
+/// Reserved for the snapshots of initialised data (DESIGN.md, "Performance model"): their
+/// whole point is to outlive the session that made them.
+pub(crate) const SNAPSHOT_LABEL: &str = "org.throwaway.snapshot";
+
+/// Why a matching object is left alone whatever the filter says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Protection {
+    Reaper,
+    Reused,
+    Snapshot,
+}
+
+impl Protection {
+    /// The protection an object's labels give it. A label counts whatever its value: the
+    /// writers put `true`, and a typo there must not make an object removable.
+    pub(crate) fn of<'a>(mut labels: impl Iterator<Item = &'a String>) -> Option<Protection> {
+        labels.find_map(|key| match key.as_str() {
+            REAPER_LABEL => Some(Protection::Reaper),
+            REUSE_LABEL => Some(Protection::Reused),
+            SNAPSHOT_LABEL => Some(Protection::Snapshot),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Display for Protection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protection::Reaper => REAPER_LABEL,
+            Protection::Reused => REUSE_LABEL,
+            Protection::Snapshot => SNAPSHOT_LABEL,
+        })
+    }
+}
 
 /// Removals of one kind in flight at once.
 const PARALLEL_REMOVALS: usize = 8;
@@ -63,8 +102,8 @@ pub(crate) struct Candidate {
     pub(crate) id: String,
     /// When it was created; `None` if the engine did not say.
     pub(crate) created: Option<UnixNanos>,
-    /// A container carrying [`REAPER_LABEL`].
-    pub(crate) reaper: bool,
+    /// Set when its labels say it must stay, whatever matched it.
+    pub(crate) protected: Option<Protection>,
 }
 
 /// What the filters matched and is old enough to remove.
@@ -75,14 +114,26 @@ pub(crate) struct Found {
     pub(crate) recent: usize,
     /// Listings that failed, and objects whose age could not be told.
     pub(crate) errors: usize,
+    /// Matching objects left alone because they are reapers, reused or snapshots.
+    pub(crate) kept: BTreeSet<(Kind, String)>,
 }
 
 impl Found {
-    /// Sorts one listing: reapers are skipped, recent objects counted, the rest kept.
+    /// Sorts one listing: protected objects are set aside, recent ones counted, the rest
+    /// kept for removal.
     pub(crate) fn add(&mut self, kind: Kind, candidates: Vec<Candidate>, cutoff: UnixNanos) {
         for candidate in candidates {
-            if candidate.reaper {
-                log::debug("skipping reaper container", &[("id", &candidate.id)]);
+            if let Some(protection) = candidate.protected {
+                if self.kept.insert((kind, candidate.id.clone())) {
+                    log::info(
+                        "leaving a protected resource",
+                        &[
+                            ("resource", &kind),
+                            ("id", &candidate.id),
+                            ("label", &protection),
+                        ],
+                    );
+                }
                 continue;
             }
             match candidate.created {
@@ -134,6 +185,9 @@ pub struct Report {
     pub left: usize,
     /// Engine requests that failed while listing.
     pub errors: usize,
+    /// Matching objects left on purpose: reapers, reused containers and snapshots (labelled
+    /// `org.testcontainers.ryuk`, `org.testcontainers.reuse` or `org.throwaway.snapshot`).
+    pub kept: usize,
 }
 
 impl Report {
@@ -195,11 +249,7 @@ async fn list(
             .await?
             .into_iter()
             .map(|container| Candidate {
-                reaper: container
-                    .labels
-                    .as_ref()
-                    .and_then(|labels| labels.get(REAPER_LABEL))
-                    .is_some_and(|value| value == "true"),
+                protected: Protection::of(container.labels.iter().flat_map(|l| l.keys())),
                 created: container.created.map(clock::from_seconds),
                 id: container.id.unwrap_or_default(),
             })
@@ -210,8 +260,8 @@ async fn list(
             .into_iter()
             .map(|network| Candidate {
                 created: created_field(serde_json::to_value(&network), "Created"),
+                protected: Protection::of(network.labels.iter().flat_map(|l| l.keys())),
                 id: network.id.unwrap_or_default(),
-                reaper: false,
             })
             .collect::<Vec<_>>(),
         Kind::Volume => docker
@@ -222,8 +272,8 @@ async fn list(
             .into_iter()
             .map(|volume| Candidate {
                 created: created_field(serde_json::to_value(&volume), "CreatedAt"),
+                protected: Protection::of(volume.labels.keys()),
                 id: volume.name,
-                reaper: false,
             })
             .collect::<Vec<_>>(),
         Kind::Image => docker
@@ -235,8 +285,8 @@ async fn list(
             .into_iter()
             .map(|image| Candidate {
                 created: Some(clock::from_seconds(image.created)),
+                protected: Protection::of(image.labels.keys()),
                 id: image.id,
-                reaper: false,
             })
             .collect::<Vec<_>>(),
     }
@@ -265,6 +315,7 @@ pub(crate) async fn remove(
 ) -> Report {
     let mut report = Report {
         errors: found.errors,
+        kept: found.kept.len(),
         ..Report::default()
     };
     if found.recent > 0 {
@@ -298,6 +349,7 @@ pub(crate) async fn remove(
             ("volumes", &report.volumes),
             ("images", &report.images),
             ("left", &report.left),
+            ("kept", &report.kept),
         ],
     );
     report
@@ -454,33 +506,42 @@ pub(crate) async fn bounded<T>(
 mod tests {
     use super::*;
 
-    fn candidate(id: &str, created: Option<UnixNanos>, reaper: bool) -> Candidate {
+    fn candidate(id: &str, created: Option<UnixNanos>, protected: Option<Protection>) -> Candidate {
         Candidate {
             id: id.to_string(),
             created,
-            reaper,
+            protected,
         }
     }
 
     #[test]
-    fn old_objects_are_kept_recent_ones_counted_reapers_skipped() {
+    fn old_objects_are_kept_recent_ones_counted_protected_ones_set_aside() {
         let mut found = Found::default();
         found.add(
             Kind::Container,
             vec![
-                candidate("old", Some(90), false),
-                candidate("at-cutoff", Some(100), false),
-                candidate("new", Some(101), false),
-                candidate("reaper", Some(50), true),
-                candidate("undated", None, false),
+                candidate("old", Some(90), None),
+                candidate("at-cutoff", Some(100), None),
+                candidate("new", Some(101), None),
+                candidate("reaper", Some(50), Some(Protection::Reaper)),
+                candidate("reused", Some(50), Some(Protection::Reused)),
+                candidate("undated", None, None),
             ],
             100,
         );
-        found.add(Kind::Network, vec![candidate("net", Some(10), false)], 100);
-        // The same object matched by a second filter set is removed once.
+        found.add(Kind::Network, vec![candidate("net", Some(10), None)], 100);
+        found.add(
+            Kind::Volume,
+            vec![candidate("snapshot", Some(10), Some(Protection::Snapshot))],
+            100,
+        );
+        // The same object matched by a second filter set is removed, or kept, once.
         found.add(
             Kind::Container,
-            vec![candidate("old", Some(90), false)],
+            vec![
+                candidate("old", Some(90), None),
+                candidate("reused", Some(50), Some(Protection::Reused)),
+            ],
             100,
         );
 
@@ -492,6 +553,38 @@ mod tests {
         assert_eq!(found.count(Kind::Volume), 0);
         assert_eq!(found.recent, 1);
         assert_eq!(found.errors, 1);
+        assert_eq!(
+            found.kept,
+            BTreeSet::from([
+                (Kind::Container, "reaper".to_string()),
+                (Kind::Container, "reused".to_string()),
+                (Kind::Volume, "snapshot".to_string()),
+            ])
+        );
+    }
+
+    #[test]
+    fn reapers_reused_objects_and_snapshots_are_protected_whatever_the_value() {
+        let of = |labels: &[&str]| {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            Protection::of(labels.iter())
+        };
+        assert_eq!(of(&["org.testcontainers.ryuk"]), Some(Protection::Reaper));
+        assert_eq!(
+            of(&["org.testcontainers.session-id", "org.testcontainers.reuse"]),
+            Some(Protection::Reused)
+        );
+        assert_eq!(of(&["org.throwaway.snapshot"]), Some(Protection::Snapshot));
+        assert_eq!(
+            of(&[
+                "org.testcontainers",
+                "org.testcontainers.session-id",
+                "org.testcontainers.reuse-hash",
+                "org.throwaway.snapshots",
+            ]),
+            None
+        );
+        assert_eq!(Protection::Reused.to_string(), "org.testcontainers.reuse");
     }
 
     #[test]

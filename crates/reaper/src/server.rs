@@ -181,7 +181,12 @@ async fn accept_clients(listener: TcpListener, book: Arc<FilterBook>, events: mp
     }
 }
 
-/// Reads filter lines from one client until it closes, answering each with `ACK`.
+/// Reads filter lines from one client until it closes, answering each with `ACK` when it was
+/// stored and with one `ERROR …` line when it was refused.
+///
+/// A refused line leaves the connection open: Python and Node write their lines without
+/// reading the answers and never reconnect, so closing would leave their session unguarded
+/// and get it pruned while its tests still run. The connection still counts as a client.
 async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
@@ -204,16 +209,11 @@ async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook) {
                 return;
             }
         };
-        if line.is_empty() {
+        if line.trim_ascii().is_empty() {
             log::warn("empty filter received", &[("address", &address)]);
             continue;
         }
-        let text = String::from_utf8_lossy(&line);
-        match protocol::parse_line(&line) {
-            Ok(filters) if filters.is_empty() => log::warn(
-                "ignoring a filter that would match everything",
-                &[("address", &address), ("line", &text)],
-            ),
+        let answer = match protocol::read_request(&line) {
             Ok(filters) => {
                 let shown = filters.to_string();
                 if book.add(filters) {
@@ -224,15 +224,22 @@ async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook) {
                 } else {
                     log::debug("filter already known", &[("filter", &shown)]);
                 }
+                protocol::ACK.to_vec()
             }
-            // Still acknowledged, as Ryuk does: clients wait for the ACK, not for a verdict.
-            Err(error) => log::error(
-                "invalid filter, ignored",
-                &[("address", &address), ("line", &text), ("error", &error)],
-            ),
-        }
-        if let Err(error) = write.write_all(protocol::ACK).await {
-            log::warn("ACK not sent", &[("address", &address), ("error", &error)]);
+            Err(refusal) => {
+                let text = String::from_utf8_lossy(&line);
+                log::warn(
+                    "filter refused",
+                    &[("address", &address), ("line", &text), ("reason", &refusal)],
+                );
+                refusal.answer()
+            }
+        };
+        if let Err(error) = write.write_all(&answer).await {
+            log::warn(
+                "answer not sent",
+                &[("address", &address), ("error", &error)],
+            );
         }
     }
 }

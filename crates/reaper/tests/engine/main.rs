@@ -6,6 +6,7 @@
 //! the images from `ci/images/build`; without them they fail when `CI` is set, and are skipped
 //! with a printed reason otherwise.
 
+mod filters;
 mod removal;
 mod support;
 mod timeouts;

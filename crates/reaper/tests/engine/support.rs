@@ -25,8 +25,10 @@ pub const REAPER_IMAGE: &str = "testcontainers/ryuk:0.14.0";
 pub const TOOLS_IMAGE: &str = "throwaway-test/tools:1";
 /// The label the library puts on everything of a session, and the one the tests filter on.
 pub const SESSION_LABEL: &str = "org.testcontainers.session-id";
-/// Marks everything one test created, for the clean-up (never part of a reaper filter).
-const TEST_LABEL: &str = "org.throwaway.reaper-test";
+/// Marks everything one test created, for the clean-up. A reaper filter names it only next to
+/// a session pin, or in a line the reaper must refuse: had the reaper accepted such a line by
+/// mistake, it would still remove nothing beyond this test.
+pub const TEST_LABEL: &str = "org.throwaway.reaper-test";
 
 /// The engine, or `None` (with the reason printed) when there is none and `CI` is unset.
 async fn engine() -> Option<Docker> {
@@ -120,6 +122,34 @@ impl Scene {
     /// A session id no other test uses.
     pub fn session(&self, name: &str) -> String {
         format!("{}-{name}", self.tag)
+    }
+
+    /// A session id no other test uses, shaped like the UUIDs most clients send.
+    pub fn uuid_session(&self) -> String {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            std::process::id(),
+            fresh() & 0xffff,
+            (nanos >> 12) & 0xfff,
+            nanos & 0xfff,
+            (nanos >> 24) & 0xffff_ffff_ffff
+        )
+    }
+
+    /// The value of [`TEST_LABEL`] on everything this test creates.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// This test's own label plus `labels`.
+    pub fn tagged(&self, labels: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut all = self.labels(None);
+        all.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        all
     }
 
     /// The labels of an object owned by `session`, plus the test's own.
@@ -221,10 +251,26 @@ impl Scene {
         anonymous_volume: bool,
         network: Option<&str>,
     ) -> String {
+        self.container_with(self.labels(session), binds, anonymous_volume, network)
+            .await
+    }
+
+    /// A container running `sleep 300` with exactly `labels` (see [`Scene::tagged`]).
+    pub async fn labelled_container(&self, labels: HashMap<String, String>) -> String {
+        self.container_with(labels, vec![], false, None).await
+    }
+
+    async fn container_with(
+        &self,
+        labels: HashMap<String, String>,
+        binds: Vec<String>,
+        anonymous_volume: bool,
+        network: Option<&str>,
+    ) -> String {
         let body = ContainerCreateBody {
             image: Some(TOOLS_IMAGE.to_string()),
             cmd: Some(vec!["sleep".to_string(), "300".to_string()]),
-            labels: Some(self.labels(session)),
+            labels: Some(labels),
             volumes: anonymous_volume.then(|| vec!["/anonymous".to_string()]),
             host_config: Some(HostConfig {
                 binds: Some(binds),
@@ -247,12 +293,26 @@ impl Scene {
         id
     }
 
+    /// A container, network or volume with exactly `labels`: its id (a volume's name).
+    pub async fn labelled(&self, kind: Kind, labels: HashMap<String, String>) -> String {
+        match kind {
+            Kind::Container => self.labelled_container(labels).await,
+            Kind::Network => self.labelled_network(labels).await,
+            Kind::Volume => self.labelled_volume(labels).await,
+        }
+    }
+
     /// A bridge network. Returns its id.
     pub async fn network(&self, session: Option<&str>) -> String {
+        self.labelled_network(self.labels(session)).await
+    }
+
+    /// A bridge network with exactly `labels`. Returns its id.
+    pub async fn labelled_network(&self, labels: HashMap<String, String>) -> String {
         self.docker
             .create_network(NetworkCreateRequest {
                 name: format!("{}-net-{}", self.tag, fresh()),
-                labels: Some(self.labels(session)),
+                labels: Some(labels),
                 ..Default::default()
             })
             .await
@@ -262,10 +322,15 @@ impl Scene {
 
     /// A named volume. Returns its name.
     pub async fn volume(&self, session: Option<&str>) -> String {
+        self.labelled_volume(self.labels(session)).await
+    }
+
+    /// A named volume with exactly `labels`. Returns its name.
+    pub async fn labelled_volume(&self, labels: HashMap<String, String>) -> String {
         self.docker
             .create_volume(VolumeCreateRequest {
                 name: Some(format!("{}-vol-{}", self.tag, fresh())),
-                labels: Some(self.labels(session)),
+                labels: Some(labels),
                 ..Default::default()
             })
             .await
@@ -421,14 +486,36 @@ pub struct Reaper {
 impl Reaper {
     /// A client connection that has sent `line` and received `ACK`.
     pub async fn connect(&self, line: &str) -> TcpStream {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
-        stream.write_all(line.as_bytes()).await.unwrap();
-        let mut reply = [0u8; 4];
-        tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut reply))
-            .await
-            .expect("an answer within 5 s")
-            .expect("an answer before the connection closed");
-        assert_eq!(&reply, b"ACK\n");
+        let mut stream = self.client().await;
+        assert_eq!(send(&mut stream, line.as_bytes()).await, "ACK\n");
         stream
     }
+
+    /// A client connection that has sent nothing yet.
+    pub async fn client(&self) -> TcpStream {
+        TcpStream::connect(("127.0.0.1", self.port)).await.unwrap()
+    }
+}
+
+/// Writes `bytes` and returns the one answer line, `\n` included.
+pub async fn send(stream: &mut TcpStream, bytes: &[u8]) -> String {
+    stream.write_all(bytes).await.unwrap();
+    let mut reply = Vec::new();
+    let read_line = async {
+        let mut byte = [0u8; 1];
+        while reply.last() != Some(&b'\n') {
+            let read = stream.read(&mut byte).await.expect("reading the answer");
+            assert_ne!(
+                read,
+                0,
+                "the reaper closed the connection after {:?}",
+                String::from_utf8_lossy(&reply)
+            );
+            reply.push(byte[0]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read_line)
+        .await
+        .expect("an answer within 5 s");
+    String::from_utf8(reply).expect("a UTF-8 answer")
 }

@@ -138,7 +138,7 @@ async fn handshake(engine: &Engine, host: &str, port: u16) -> Result<TcpStream> 
             "cannot connect to the reaper at {host}:{port}: {e}"
         ))
     })?;
-    let filter = format!("label={}={}\n", labels::SESSION_ID, engine.session_id());
+    let filter = session_filter(engine.session_id());
     stream
         .write_all(filter.as_bytes())
         .await
@@ -163,6 +163,12 @@ async fn handshake(engine: &Engine, host: &str, port: u16) -> Result<TcpStream> 
     }
     tracing::debug!(session = %engine.session_id(), "connected to the reaper");
     Ok(stream)
+}
+
+/// The one line sent to a reaper: a filter pinned to this session, the only kind our reaper
+/// accepts, so that the reaper never removes what other sessions own.
+fn session_filter(session_id: &str) -> String {
+    format!("label={}={session_id}\n", labels::SESSION_ID)
 }
 
 /// Where the session's reaper listens, starting it if no process of the session has.
@@ -285,4 +291,17 @@ fn reaper_error(message: String) -> Error {
              (containers are then removed only by Drop and at normal exit)"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_only_filter_sent_pins_the_session() {
+        assert_eq!(
+            session_filter("0123456789abcdef0123456789abcdef"),
+            "label=org.testcontainers.session-id=0123456789abcdef0123456789abcdef\n"
+        );
+    }
 }

@@ -1,8 +1,12 @@
-//! Ready-made services (DESIGN.md layer 5), one file per service, each behind a cargo
+//! Ready-made services (DESIGN.md layer 5), one folder per service, each behind a cargo
 //! feature. A module owns its image's contract: port, environment, command, readiness, and
 //! helpers such as `connection_url()`.
 
+#[cfg(feature = "memcached")]
+pub mod memcached;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "memcached")]
+mod wire;

@@ -13,6 +13,8 @@ mod concurrency;
 mod containers;
 mod discovery;
 mod faults;
+#[cfg(feature = "memcached")]
+mod memcached;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;

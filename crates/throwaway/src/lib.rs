@@ -125,6 +125,7 @@
 //! | `redis` | yes | [`redis`]: the Redis module, with clients from the `redis` crate |
 //! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
 //! | `memcached` | no | [`memcached`]: the Memcached module, with a key prefix per test |
+//! | `nats` | no | [`nats`]: the NATS module, with auth, JetStream and a subject prefix per test |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]
@@ -151,6 +152,8 @@ pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::Shared;
 #[cfg(feature = "memcached")]
 pub use modules::memcached;
+#[cfg(feature = "nats")]
+pub use modules::nats;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "redis")]

@@ -4,9 +4,11 @@
 
 #[cfg(feature = "memcached")]
 pub mod memcached;
+#[cfg(feature = "nats")]
+pub mod nats;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
-#[cfg(feature = "memcached")]
+#[cfg(any(feature = "memcached", feature = "nats"))]
 mod wire;

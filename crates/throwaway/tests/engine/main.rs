@@ -15,6 +15,8 @@ mod discovery;
 mod faults;
 #[cfg(feature = "memcached")]
 mod memcached;
+#[cfg(feature = "nats")]
+mod nats;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;

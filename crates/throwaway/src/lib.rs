@@ -126,6 +126,7 @@
 //! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
 //! | `memcached` | no | [`memcached`]: the Memcached module, with a key prefix per test |
 //! | `nats` | no | [`nats`]: the NATS module, with auth, JetStream and a subject prefix per test |
+//! | `rabbitmq` | no | [`rabbitmq`]: the RabbitMQ module, with a fresh vhost and user per test |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]
@@ -156,6 +157,8 @@ pub use modules::memcached;
 pub use modules::nats;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
+#[cfg(feature = "rabbitmq")]
+pub use modules::rabbitmq;
 #[cfg(feature = "redis")]
 pub use modules::redis;
 pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};

@@ -8,7 +8,9 @@ pub mod memcached;
 pub mod nats;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "rabbitmq")]
+pub mod rabbitmq;
 #[cfg(feature = "redis")]
 pub mod redis;
-#[cfg(any(feature = "memcached", feature = "nats"))]
+#[cfg(any(feature = "memcached", feature = "nats", feature = "rabbitmq"))]
 mod wire;

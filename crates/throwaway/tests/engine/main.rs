@@ -20,6 +20,8 @@ mod nats;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod reaper;
 #[cfg(feature = "redis")]
 mod redis;

@@ -124,6 +124,9 @@
 //! | `tls` | yes | engines behind TLS (`DOCKER_TLS_VERIFY`), through rustls |
 //! | `redis` | yes | [`redis`]: the Redis module, with clients from the `redis` crate |
 //! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
+//! | `memcached` | no | [`memcached`]: the Memcached module, with a key prefix per test |
+//! | `nats` | no | [`nats`]: the NATS module, with auth, JetStream and a subject prefix per test |
+//! | `rabbitmq` | no | [`rabbitmq`]: the RabbitMQ module, with a fresh vhost and user per test |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]
@@ -148,8 +151,14 @@ pub use engine::{engine_info, skip_without_engine, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::Shared;
+#[cfg(feature = "memcached")]
+pub use modules::memcached;
+#[cfg(feature = "nats")]
+pub use modules::nats;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
+#[cfg(feature = "rabbitmq")]
+pub use modules::rabbitmq;
 #[cfg(feature = "redis")]
 pub use modules::redis;
 pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};

@@ -39,6 +39,7 @@ pub struct ServiceUrl {
     scheme: String,
     user: Option<String>,
     password: Option<Secret>,
+    token: Option<Secret>,
     host: String,
     port: u16,
     path: Option<String>,
@@ -51,6 +52,7 @@ impl ServiceUrl {
             scheme: scheme.into(),
             user: None,
             password: None,
+            token: None,
             host: host.into(),
             port,
             path: None,
@@ -69,6 +71,22 @@ impl ServiceUrl {
         self
     }
 
+    /// A secret that stands alone before the `@`, as NATS takes a token
+    /// (`nats://s3cr3t@host:4222`): escaped, and `***` in
+    /// [`masked`](ServiceUrl::masked) and `Debug`. It replaces a user and password.
+    ///
+    /// ```
+    /// use throwaway::kit::{Secret, ServiceUrl};
+    ///
+    /// let url = ServiceUrl::new("nats", "127.0.0.1", 49153).token(&Secret::new("t/k"));
+    /// assert_eq!(url.to_string(), "nats://t%2Fk@127.0.0.1:49153");
+    /// assert_eq!(url.masked(), "nats://***@127.0.0.1:49153");
+    /// ```
+    pub fn token(mut self, token: &Secret) -> Self {
+        self.token = Some(token.clone());
+        self
+    }
+
     /// One path segment after the port (a database name, a logical database's index, a
     /// RabbitMQ vhost), escaped as a whole: a `/` in it stays part of the name.
     pub fn path(mut self, segment: impl Into<String>) -> Self {
@@ -84,12 +102,19 @@ impl ServiceUrl {
 
     /// The URL with the password shown as `***`, for messages and `Debug`.
     pub fn masked(&self) -> String {
-        self.format(self.password.as_ref().map(|_| "***".to_string()))
+        let hidden = || "***".to_string();
+        self.format(
+            self.token.as_ref().map(|_| hidden()),
+            self.password.as_ref().map(|_| hidden()),
+        )
     }
 
-    fn format(&self, password: Option<String>) -> String {
+    fn format(&self, token: Option<String>, password: Option<String>) -> String {
         let mut url = format!("{}://", self.scheme);
-        if self.user.is_some() || password.is_some() {
+        if let Some(token) = token {
+            url.push_str(&token);
+            url.push('@');
+        } else if self.user.is_some() || password.is_some() {
             if let Some(user) = &self.user {
                 url.push_str(&escape(user));
             }
@@ -121,7 +146,8 @@ fn escape(part: &str) -> String {
 impl fmt::Display for ServiceUrl {
     /// The whole URL, password included.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.format(self.password.as_ref().map(|p| escape(p.expose()))))
+        let shown = |secret: &Option<Secret>| secret.as_ref().map(|s| escape(s.expose()));
+        f.write_str(&self.format(shown(&self.token), shown(&self.password)))
     }
 }
 
@@ -164,6 +190,16 @@ mod tests {
             ServiceUrl::new("redis", "h", 1).path("7").to_string(),
             "redis://h:1/7"
         );
+    }
+
+    #[test]
+    fn a_token_stands_alone_escaped_and_masked() {
+        let url = ServiceUrl::new("nats", "h", 1)
+            .user("ignored")
+            .token(&Secret::new("a@b:c%"));
+        assert_eq!(url.to_string(), "nats://a%40b%3Ac%25@h:1");
+        assert_eq!(url.masked(), "nats://***@h:1");
+        assert!(!format!("{url:?}").contains("a%40b"));
     }
 
     #[test]

@@ -279,12 +279,19 @@ fn address(host: &str, port: u16) -> String {
     }
 }
 
-/// One request on a new connection; `Err` says what went wrong, in words.
-async fn exchange(
+/// One request on a new connection; `Err` says what went wrong, in words. Also what the
+/// modules' own HTTP calls go through (RabbitMQ's management API), so that the library
+/// has one small HTTP client.
+pub(crate) async fn exchange<B>(
     host: &str,
     port: u16,
-    request: Request<Empty<Bytes>>,
-) -> Result<(StatusCode, Bytes), String> {
+    request: Request<B>,
+) -> Result<(StatusCode, Bytes), String>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let stream = TcpStream::connect((host, port))
         .await
         .map_err(|err| format!("connecting failed: {err}"))?;

@@ -35,6 +35,8 @@ use target::{ExitInfo, Target};
 
 use exec::ExecWait;
 use health::HealthWait;
+#[cfg(feature = "rabbitmq")]
+pub(crate) use http::exchange as http_exchange;
 pub use http::HttpWait;
 use log::LogWait;
 use port::PortWait;

@@ -13,9 +13,15 @@ mod concurrency;
 mod containers;
 mod discovery;
 mod faults;
+#[cfg(feature = "memcached")]
+mod memcached;
+#[cfg(feature = "nats")]
+mod nats;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod reaper;
 #[cfg(feature = "redis")]
 mod redis;

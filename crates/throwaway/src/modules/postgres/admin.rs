@@ -1,10 +1,6 @@
 //! The template database and the fresh databases cloned from it.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
 use tokio_postgres::error::SqlState;
@@ -13,6 +9,7 @@ use tokio_postgres::Client;
 use super::connect::{connect_on_engine, driver_detail, quote_ident, ConnectError, Endpoint};
 use crate::container::PublishedPort;
 use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::modules::sql::names::unique_name;
 
 /// The database that fresh databases are cloned from: a copy of the main database taken
 /// when the container started, after init scripts and migrations.
@@ -483,21 +480,6 @@ impl From<tokio_postgres::Error> for ConnectError {
     }
 }
 
-/// `test_` and 16 hex digits, unique across the processes that share a container: the
-/// random keys of `RandomState` come from the operating system, once per process.
-pub(crate) fn unique_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u32(std::process::id());
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!("test_{:016x}", hasher.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,17 +491,5 @@ mod tests {
         assert_eq!(Strategy::choose(150_004, true), Strategy::Default);
         assert_eq!(Strategy::choose(140_010, false), Strategy::Default);
         assert_eq!(Strategy::Default.clause(), "");
-    }
-
-    #[test]
-    fn unique_names_are_unique_and_plain() {
-        let names: std::collections::HashSet<String> = (0..10_000).map(|_| unique_name()).collect();
-        assert_eq!(names.len(), 10_000);
-        for name in names.iter().take(10) {
-            assert_eq!(name.len(), 21, "{name}");
-            assert!(name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
-        }
     }
 }

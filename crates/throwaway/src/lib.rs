@@ -124,6 +124,7 @@
 //! | `tls` | yes | engines behind TLS (`DOCKER_TLS_VERIFY`), through rustls |
 //! | `redis` | yes | [`redis`]: the Redis module, with clients from the `redis` crate |
 //! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
+//! | `mysql` | no | `mysql`: the MySQL and MariaDB module, with fresh databases per test and clients from `mysql_async` |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]
@@ -148,6 +149,8 @@ pub use engine::{engine_info, skip_without_engine, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::Shared;
+#[cfg(feature = "mysql")]
+pub use modules::mysql;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "redis")]

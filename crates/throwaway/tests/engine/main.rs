@@ -13,6 +13,8 @@ mod concurrency;
 mod containers;
 mod discovery;
 mod faults;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;

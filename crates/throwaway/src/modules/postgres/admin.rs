@@ -8,8 +8,9 @@ use tokio_postgres::Client;
 
 use super::connect::{connect_on_engine, driver_detail, quote_ident, ConnectError, Endpoint};
 use crate::container::PublishedPort;
-use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::modules::sql::names::unique_name;
+use crate::modules::sql::state::container_state;
 
 /// The database that fresh databases are cloned from: a copy of the main database taken
 /// when the container started, after init scripts and migrations.
@@ -440,28 +441,7 @@ impl Admin {
 
     /// The error for a server that cannot be reached, saying what became of its container.
     async fn unreachable(&self, err: &ConnectError) -> Error {
-        let state = match self.docker.inspect_container(&self.id, None).await {
-            Err(e) if engine_status(&e) == Some(404) => "the container was removed".to_string(),
-            Err(e) => format!(
-                "the engine could not say what became of the container: {}",
-                crate::error::engine_detail(&e)
-            ),
-            Ok(inspected) => {
-                let state = inspected.state.unwrap_or_default();
-                if state.paused == Some(true) {
-                    "the container is paused".to_string()
-                } else if state.running == Some(true) {
-                    "the container is running but the server did not answer".to_string()
-                } else {
-                    match state.exit_code {
-                        Some(code) => {
-                            format!("the container is not running (it exited with code {code})")
-                        }
-                        None => "the container is not running".to_string(),
-                    }
-                }
-            }
-        };
+        let state = container_state(&self.docker, &self.id).await;
         Error::new(
             ErrorKind::Service,
             format!(

@@ -93,7 +93,7 @@ fn base_name(name: &str) -> String {
 
 /// The command-line client an image feeds `.sql` init scripts to: how its error lines look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+#[cfg_attr(not(all(feature = "mysql", feature = "postgres")), allow(dead_code))]
 pub(crate) enum Client {
     /// `psql:/docker-entrypoint-initdb.d/002-bad.sql:3: ERROR:  …`: the file is named.
     Psql,

@@ -29,7 +29,7 @@
 //! use throwaway::Shared;
 //!
 //! static DB: Shared<Mysql> = Shared::new(|| {
-//!     Mysql::new("mariadb:11").migrations(Migrations::dir("../../crates/bench/migrations-mysql"))
+//!     Mysql::new("mariadb:11").migrations(Migrations::dir("../bench/migrations-mysql"))
 //! });
 //!
 //! # #[tokio::main] async fn main() -> throwaway::Result<()> {

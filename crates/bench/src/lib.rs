@@ -25,7 +25,13 @@ pub type Result<T, E = BoxError> = std::result::Result<T, E>;
 /// seed of 1,000 rows.
 pub const MIGRATIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
 
+/// The same schema for MySQL and MariaDB (workload 6): the PostgreSQL files rewritten
+/// for their dialect, file by file.
+pub const MIGRATIONS_MYSQL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations-mysql");
+
 /// The image tags both libraries start: the local stand-ins on an engine that cannot pull.
 pub const REDIS_IMAGE: &str = "redis:7.0";
 /// See [`REDIS_IMAGE`].
 pub const POSTGRES_IMAGE: &str = "postgres:15";
+/// See [`REDIS_IMAGE`].
+pub const MARIADB_IMAGE: &str = "mariadb:11";

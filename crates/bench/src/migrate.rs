@@ -55,3 +55,21 @@ pub async fn apply(client: &mut Client, files: &[(String, String)]) -> Result<()
     }
     Ok(())
 }
+
+/// Applies `files` in order over a MySQL or MariaDB connection, each file as one
+/// multi-statement query (DDL commits at once there, so there is no transaction to use).
+///
+/// # Errors
+/// Naming the file that failed.
+pub async fn apply_mysql(
+    conn: &mut throwaway::mysql::mysql_async::Conn,
+    files: &[(String, String)],
+) -> Result<()> {
+    use throwaway::mysql::mysql_async::prelude::Queryable;
+    for (name, sql) in files {
+        conn.query_drop(sql.as_str())
+            .await
+            .map_err(|e| format!("migration {name}: {e}"))?;
+    }
+    Ok(())
+}

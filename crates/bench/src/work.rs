@@ -79,3 +79,35 @@ pub async fn postgres_test(client: &Client) -> Result<()> {
     }
     Ok(())
 }
+
+/// What each test of workload 6 does against its migrated MySQL or MariaDB database: the
+/// same as [`postgres_test`], in their dialect.
+///
+/// # Errors
+/// When a statement fails, or the seed is not there.
+pub async fn mysql_test(conn: &mut throwaway::mysql::mysql_async::Conn) -> Result<()> {
+    use throwaway::mysql::mysql_async::prelude::Queryable;
+    let customers: Option<i64> = conn.query_first("SELECT count(*) FROM customers").await?;
+    if customers != Some(1000) {
+        return Err(format!("expected the 1,000 seeded customers, found {customers:?}").into());
+    }
+    conn.query_drop("INSERT INTO orders (customer_id, status) VALUES (42, 'pending')")
+        .await?;
+    let order = conn.last_insert_id().ok_or("no id for the new order")?;
+    conn.exec_drop(
+        "INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents) \
+         VALUES (?, 7, 2, 1999)",
+        (order,),
+    )
+    .await?;
+    let total: Option<i64> = conn
+        .exec_first(
+            "SELECT total_cents FROM order_totals WHERE order_id = ?",
+            (order,),
+        )
+        .await?;
+    if total != Some(3998) {
+        return Err(format!("order total: expected 3998, got {total:?}").into());
+    }
+    Ok(())
+}

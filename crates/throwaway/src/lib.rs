@@ -127,6 +127,7 @@
 //! | `memcached` | no | [`memcached`]: the Memcached module, with a key prefix per test |
 //! | `nats` | no | [`nats`]: the NATS module, with auth, JetStream and a subject prefix per test |
 //! | `rabbitmq` | no | [`rabbitmq`]: the RabbitMQ module, with a fresh vhost and user per test |
+//! | `mysql` | no | [`mysql`]: the MySQL and MariaDB module, with fresh databases per test and clients from `mysql_async` |
 #![deny(missing_docs)]
 // One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
 #![deny(unsafe_code)]
@@ -155,6 +156,8 @@ pub use lifecycle::Shared;
 pub use modules::memcached;
 #[cfg(feature = "nats")]
 pub use modules::nats;
+#[cfg(feature = "mysql")]
+pub use modules::mysql;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "rabbitmq")]

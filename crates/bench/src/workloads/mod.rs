@@ -1,6 +1,7 @@
 //! The workloads, and the paired runner they share.
 
 pub mod concurrent;
+pub mod mysql_suite;
 pub mod nextest;
 pub mod postgres_cycle;
 pub mod redis_cycle;

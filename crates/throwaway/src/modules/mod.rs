@@ -8,6 +8,8 @@
 pub mod memcached;
 #[cfg(feature = "nats")]
 pub mod nats;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "rabbitmq")]
@@ -16,3 +18,5 @@ pub mod rabbitmq;
 pub mod redis;
 #[cfg(any(feature = "memcached", feature = "nats", feature = "rabbitmq"))]
 mod wire;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod sql;

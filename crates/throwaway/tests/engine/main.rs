@@ -17,6 +17,8 @@ mod faults;
 mod memcached;
 #[cfg(feature = "nats")]
 mod nats;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;

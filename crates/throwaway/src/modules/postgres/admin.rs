@@ -1,10 +1,6 @@
 //! The template database and the fresh databases cloned from it.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
 use tokio_postgres::error::SqlState;
@@ -12,7 +8,9 @@ use tokio_postgres::Client;
 
 use super::connect::{connect_on_engine, driver_detail, quote_ident, ConnectError, Endpoint};
 use crate::container::PublishedPort;
-use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::modules::sql::names::unique_name;
+use crate::modules::sql::state::container_state;
 
 /// The database that fresh databases are cloned from: a copy of the main database taken
 /// when the container started, after init scripts and migrations.
@@ -443,28 +441,7 @@ impl Admin {
 
     /// The error for a server that cannot be reached, saying what became of its container.
     async fn unreachable(&self, err: &ConnectError) -> Error {
-        let state = match self.docker.inspect_container(&self.id, None).await {
-            Err(e) if engine_status(&e) == Some(404) => "the container was removed".to_string(),
-            Err(e) => format!(
-                "the engine could not say what became of the container: {}",
-                crate::error::engine_detail(&e)
-            ),
-            Ok(inspected) => {
-                let state = inspected.state.unwrap_or_default();
-                if state.paused == Some(true) {
-                    "the container is paused".to_string()
-                } else if state.running == Some(true) {
-                    "the container is running but the server did not answer".to_string()
-                } else {
-                    match state.exit_code {
-                        Some(code) => {
-                            format!("the container is not running (it exited with code {code})")
-                        }
-                        None => "the container is not running".to_string(),
-                    }
-                }
-            }
-        };
+        let state = container_state(&self.docker, &self.id).await;
         Error::new(
             ErrorKind::Service,
             format!(
@@ -483,21 +460,6 @@ impl From<tokio_postgres::Error> for ConnectError {
     }
 }
 
-/// `test_` and 16 hex digits, unique across the processes that share a container: the
-/// random keys of `RandomState` come from the operating system, once per process.
-pub(crate) fn unique_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u32(std::process::id());
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!("test_{:016x}", hasher.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,17 +471,5 @@ mod tests {
         assert_eq!(Strategy::choose(150_004, true), Strategy::Default);
         assert_eq!(Strategy::choose(140_010, false), Strategy::Default);
         assert_eq!(Strategy::Default.clause(), "");
-    }
-
-    #[test]
-    fn unique_names_are_unique_and_plain() {
-        let names: std::collections::HashSet<String> = (0..10_000).map(|_| unique_name()).collect();
-        assert_eq!(names.len(), 10_000);
-        for name in names.iter().take(10) {
-            assert_eq!(name.len(), 21, "{name}");
-            assert!(name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
-        }
     }
 }

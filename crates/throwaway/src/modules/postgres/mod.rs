@@ -87,7 +87,6 @@
 
 mod admin;
 mod connect;
-mod init;
 mod migrations;
 mod prepare;
 mod started;
@@ -97,12 +96,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::sql::initdb::{self, InitScript, INIT_DIR};
 use crate::container::{Container, ContainerRequest, Mount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{self, Endpoints, Module, ProbeFailure, RequestEdits, Secret};
 use crate::wait::Wait;
 use connect::{connect_on_engine, ConnectError, Endpoint};
-use init::{InitScript, INIT_DIR};
 use prepare::Preparation;
 
 pub use migrations::Migrations;
@@ -398,7 +397,7 @@ impl Module for Postgres {
     }
 
     fn explain(&self, error: Error) -> Error {
-        init::explain_exit(error, &init::names(&self.init))
+        initdb::explain_exit(error, &initdb::names(&self.init), initdb::Client::Psql)
     }
 
     async fn ready(self, container: Container) -> Result<PostgresContainer> {

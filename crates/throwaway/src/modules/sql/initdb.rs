@@ -1,4 +1,6 @@
-//! Init scripts: files the image's entrypoint runs once, on a fresh data directory.
+//! Init scripts: files an SQL image's entrypoint (postgres, mysql, mariadb) runs once, on a
+//! fresh data directory. The three official images agree on the folder, the order (by
+//! name), the endings and how they announce each script.
 
 use std::path::PathBuf;
 
@@ -89,13 +91,47 @@ fn base_name(name: &str) -> String {
     }
 }
 
+/// The command-line client an image feeds `.sql` init scripts to: how its error lines look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(all(feature = "mysql", feature = "postgres")), allow(dead_code))]
+pub(crate) enum Client {
+    /// `psql:/docker-entrypoint-initdb.d/002-bad.sql:3: ERROR:  …`: the file is named.
+    Psql,
+    /// `ERROR 1146 (42S02) at line 1: Table 'app.nope' doesn't exist` (`mysql`, `mariadb`):
+    /// the file is not named, so it is the last one the entrypoint announced.
+    Mysql,
+}
+
+impl Client {
+    /// The client's error line in `message`, and the file it names, if it names one.
+    fn error_line(self, message: &str) -> Option<(Option<String>, String)> {
+        let mut lines = message.lines().map(str::trim);
+        match self {
+            Client::Psql => {
+                let prefix = format!("psql:{INIT_DIR}/");
+                let line = lines.find(|l| l.starts_with(&prefix) && l.contains("ERROR:"))?;
+                let file = line[prefix.len()..].split(':').next().unwrap_or_default();
+                Some((Some(file.to_string()), line.to_string()))
+            }
+            Client::Mysql => {
+                let line = lines.find(|l| {
+                    l.strip_prefix("ERROR ")
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .is_some_and(|code| code.chars().all(|c| c.is_ascii_digit()))
+                })?;
+                Some((None, line.to_string()))
+            }
+        }
+    }
+}
+
 /// When a container exited while initialising, says which init script failed and how, in
 /// front of the original message (which ends with the container's last log lines).
 ///
-/// psql reports a failed statement as `psql:/docker-entrypoint-initdb.d/002-bad.sql:3:
-/// ERROR:  …`; a failed shell script only shows as the last "running …" line before the
-/// exit. `scripts` maps file names in [`INIT_DIR`] to the names the user gave.
-pub(crate) fn explain_exit(err: Error, scripts: &[(String, String)]) -> Error {
+/// The client's error line says what went wrong (and, for psql, in which file); otherwise
+/// a failed script only shows as the last "running …" line before the exit. `scripts`
+/// maps file names in [`INIT_DIR`] to the names the user gave.
+pub(crate) fn explain_exit(err: Error, scripts: &[(String, String)], client: Client) -> Error {
     if err.kind() != ErrorKind::ContainerExited || scripts.is_empty() {
         return err;
     }
@@ -106,30 +142,26 @@ pub(crate) fn explain_exit(err: Error, scripts: &[(String, String)]) -> Error {
             .find(|(in_container, _)| in_container == file)
             .map_or_else(|| file.to_string(), |(_, shown)| shown.clone())
     };
-    let prefix = format!("psql:{INIT_DIR}/");
-    let psql_error = message
+    // The entrypoints announce each script: "…: running /docker-entrypoint-initdb.d/x".
+    let announced = format!(" {INIT_DIR}/");
+    let last_announced = message
         .lines()
+        .filter(|line| line.contains("running ") || line.contains("sourcing "))
+        .filter_map(|line| line.split(&announced).nth(1))
         .map(str::trim)
-        .find(|line| line.starts_with(&prefix) && line.contains("ERROR:"));
-    let headline = if let Some(line) = psql_error {
-        let file = line[prefix.len()..].split(':').next().unwrap_or_default();
-        format!("init script '{}' failed: {line}", shown(file))
-    } else {
-        // The entrypoints announce each script: "…: running /docker-entrypoint-initdb.d/x".
-        let announced = format!(" {INIT_DIR}/");
-        let Some(file) = message
-            .lines()
-            .filter(|line| line.contains("running ") || line.contains("sourcing "))
-            .filter_map(|line| line.split(&announced).nth(1))
-            .map(str::trim)
-            .next_back()
-        else {
-            return err;
-        };
-        format!(
-            "init script '{}' failed (the last one the image ran)",
-            shown(file)
-        )
+        .next_back();
+    let headline = match client.error_line(message) {
+        Some((named, line)) => match named.as_deref().or(last_announced) {
+            Some(file) => format!("init script '{}' failed: {line}", shown(file)),
+            None => return err,
+        },
+        None => match last_announced {
+            Some(file) => format!(
+                "init script '{}' failed (the last one the image ran)",
+                shown(file)
+            ),
+            None => return err,
+        },
     };
     Error::new(ErrorKind::ContainerExited, format!("{headline}\n{message}"))
 }
@@ -207,7 +239,7 @@ mod tests {
             ("001-ok.sql".to_string(), "ok.sql".to_string()),
             ("002-bad.sql".to_string(), "bad.sql".to_string()),
         ];
-        let err = explain_exit(original, &scripts);
+        let err = explain_exit(original, &scripts, Client::Psql);
         assert_eq!(err.kind(), ErrorKind::ContainerExited);
         let message = err.to_string();
         assert!(
@@ -233,7 +265,7 @@ mod tests {
             ("001-a.sql".to_string(), "a.sql".to_string()),
             ("002-b.sh".to_string(), "./b.sh".to_string()),
         ];
-        let message = explain_exit(original, &scripts).to_string();
+        let message = explain_exit(original, &scripts, Client::Psql).to_string();
         assert!(
             message.starts_with("init script './b.sh' failed (the last one the image ran)"),
             "{message}"
@@ -241,13 +273,42 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_mysql_script_is_named_by_its_announcement_with_the_clients_error() {
+        let original = Error::new(
+            ErrorKind::ContainerExited,
+            "mysql:8 (abc) exited with code 1; last log lines:\n  \
+             2024-05-01 10:00:00+00:00 [Note] [Entrypoint]: /usr/local/bin/docker-entrypoint.sh: \
+             running /docker-entrypoint-initdb.d/001-ok.sql\n  \
+             2024-05-01 10:00:00+00:00 [Note] [Entrypoint]: /usr/local/bin/docker-entrypoint.sh: \
+             running /docker-entrypoint-initdb.d/002-bad.sql\n  \
+             ERROR 1146 (42S02) at line 1: Table 'app.nope' doesn't exist",
+        );
+        let scripts = vec![
+            ("001-ok.sql".to_string(), "ok.sql".to_string()),
+            ("002-bad.sql".to_string(), "seed/bad.sql".to_string()),
+        ];
+        let message = explain_exit(original, &scripts, Client::Mysql).to_string();
+        assert!(
+            message.starts_with(
+                "init script 'seed/bad.sql' failed: ERROR 1146 (42S02) at line 1: Table \
+                 'app.nope' doesn't exist\n"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("exited with code 1"), "{message}");
+    }
+
+    #[test]
     fn other_errors_pass_through() {
         let original = Error::new(ErrorKind::WaitTimeout, "waited");
         let scripts = vec![("001-a.sql".to_string(), "a.sql".to_string())];
-        assert_eq!(explain_exit(original, &scripts).to_string(), "waited");
+        assert_eq!(
+            explain_exit(original, &scripts, Client::Mysql).to_string(),
+            "waited"
+        );
         let original = Error::new(ErrorKind::ContainerExited, "exited; no output");
         assert_eq!(
-            explain_exit(original, &scripts).to_string(),
+            explain_exit(original, &scripts, Client::Psql).to_string(),
             "exited; no output"
         );
     }

@@ -154,10 +154,10 @@ pub use image::{ImageRef, PullPolicy};
 pub use lifecycle::Shared;
 #[cfg(feature = "memcached")]
 pub use modules::memcached;
-#[cfg(feature = "nats")]
-pub use modules::nats;
 #[cfg(feature = "mysql")]
 pub use modules::mysql;
+#[cfg(feature = "nats")]
+pub use modules::nats;
 #[cfg(feature = "postgres")]
 pub use modules::postgres;
 #[cfg(feature = "rabbitmq")]

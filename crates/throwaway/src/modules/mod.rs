@@ -6,17 +6,17 @@
 
 #[cfg(feature = "memcached")]
 pub mod memcached;
-#[cfg(feature = "nats")]
-pub mod nats;
 #[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "nats")]
+pub mod nats;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "rabbitmq")]
 pub mod rabbitmq;
 #[cfg(feature = "redis")]
 pub mod redis;
-#[cfg(any(feature = "memcached", feature = "nats", feature = "rabbitmq"))]
-mod wire;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod sql;
+#[cfg(any(feature = "memcached", feature = "nats", feature = "rabbitmq"))]
+mod wire;

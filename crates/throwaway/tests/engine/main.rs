@@ -15,10 +15,10 @@ mod discovery;
 mod faults;
 #[cfg(feature = "memcached")]
 mod memcached;
-#[cfg(feature = "nats")]
-mod nats;
 #[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "nats")]
+mod nats;
 mod networks;
 #[cfg(feature = "postgres")]
 mod postgres;

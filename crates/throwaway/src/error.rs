@@ -114,8 +114,24 @@ pub(crate) fn engine_detail(err: &bollard::errors::Error) -> String {
             status_code,
             message,
         } => format!("the engine answered {status_code}: {}", message.trim()),
-        other => other.to_string(),
+        other => with_causes(other),
     }
+}
+
+/// `err` and every cause behind it, as one line: "client error (Connect): invalid peer
+/// certificate: UnknownIssuer". A cause whose text the line already holds is left out.
+pub(crate) fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
 }
 
 /// Whether the engine refused a create call because the name is taken: Docker answers 409;
@@ -182,6 +198,34 @@ mod tests {
     #[test]
     fn error_is_send_sync_static() {
         assert_send_sync::<Error>();
+    }
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn causes_are_spelled_out_once_each() {
+        let tls = Layer("invalid peer certificate: UnknownIssuer", None);
+        let io = Layer(
+            "invalid peer certificate: UnknownIssuer",
+            Some(Box::new(tls)),
+        );
+        let hyper = Layer("client error (Connect)", Some(Box::new(io)));
+        assert_eq!(
+            with_causes(&hyper),
+            "client error (Connect): invalid peer certificate: UnknownIssuer"
+        );
+        assert_eq!(with_causes(&Layer("alone", None)), "alone");
     }
 
     #[test]

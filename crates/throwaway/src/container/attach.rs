@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bollard::models::ContainerStateStatusEnum as Status;
 
 use super::inner::remove;
+use super::logs::{self, Offsets};
 use super::request::ContainerRequest;
 use super::Container;
 use crate::engine::Engine;
@@ -102,7 +103,9 @@ pub(super) async fn attach(
     reference: &str,
 ) -> Result<Attached> {
     let began = Instant::now();
-    let mut restarted = false;
+    // Set once we started the stopped container: with its output before that start, when
+    // known.
+    let mut restarted: Option<Option<Offsets>> = None;
     let id = loop {
         let elapsed = Elapsed {
             vanish_passed: began.elapsed() >= VANISH_AFTER,
@@ -112,8 +115,11 @@ pub(super) async fn attach(
         match decide(&look(engine, name).await?, elapsed) {
             Step::Use(id) => break id,
             Step::Start(id) => {
-                restarted = true;
-                start_existing(engine, &id, name).await?;
+                let before = logs::offsets(engine.docker(), &id).await.ok();
+                let we_started = start_existing(engine, &id, name).await?;
+                // Started by someone else a moment ago: its output so far may hold the new
+                // run's first lines already.
+                restarted = Some(before.filter(|_| we_started));
                 tokio::time::sleep(POLL).await;
             }
             Step::RemoveStale(id) => {
@@ -138,9 +144,9 @@ pub(super) async fn attach(
         }
     };
     let container = Container::for_request(engine, request, id, reference).kept();
-    if restarted {
+    if let Some(before) = restarted {
         // Judged on this run's output, not the previous run's; and modules prepare anew.
-        container.inner().after_restart().await?;
+        container.inner().after_restart(before).await?;
     } else {
         container.inner().read_ports().await?;
         wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
@@ -151,7 +157,7 @@ pub(super) async fn attach(
 
 /// What the engine shows under `name`.
 async fn look(engine: &Engine, name: &str) -> Result<Seen> {
-    match engine.docker().inspect_container(name, None).await {
+    match crate::engine::inspect::inspect_container(engine.docker(), name).await {
         Ok(inspected) => Ok(Seen::Container {
             id: inspected.id.unwrap_or_else(|| name.to_string()),
             status: inspected.state.and_then(|s| s.status),
@@ -165,11 +171,11 @@ async fn look(engine: &Engine, name: &str) -> Result<Seen> {
 }
 
 /// Starts the stopped container `id`; one that runs already (another process started it a
-/// moment ago) is fine.
-async fn start_existing(engine: &Engine, id: &str, name: &str) -> Result<()> {
+/// moment ago) is fine. Whether this call started it.
+async fn start_existing(engine: &Engine, id: &str, name: &str) -> Result<bool> {
     match engine.docker().start_container(id, None).await {
-        Ok(()) => Ok(()),
-        Err(err) if engine_status(&err) == Some(304) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(err) if engine_status(&err) == Some(304) => Ok(false),
         Err(err) => Err(Error::engine(
             format!("starting the existing container {name}"),
             err,

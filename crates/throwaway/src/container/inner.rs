@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use bollard::Docker;
@@ -17,6 +17,7 @@ use super::logs::{self, LogLine};
 use crate::engine::port::pick_binding;
 use crate::engine::ContainerPort;
 use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::wait::health;
 use crate::wait::target::{ExecOutcome, ExitInfo, Health, Target};
 use crate::wait::{wait_until_ready, Endpoints, Wait};
 
@@ -34,7 +35,9 @@ pub(crate) struct Inner {
     ports: Mutex<BTreeMap<ContainerPort, u16>>,
     /// Where the current run's output begins, after a restart, so that a readiness check
     /// reads only the new run's output.
-    logs_since: Mutex<Option<logs::Since>>,
+    logs_since: Mutex<Option<logs::RunStart>>,
+    /// When this process last saw the engine start the container, by the host's clock.
+    running_since: Mutex<Option<Instant>>,
     pub(super) wait: Wait,
     pub(super) startup_timeout: Duration,
     pub(super) docker: Docker,
@@ -58,6 +61,7 @@ impl Inner {
             exposed,
             ports: Mutex::new(BTreeMap::new()),
             logs_since: Mutex::new(None),
+            running_since: Mutex::new(None),
             wait,
             startup_timeout,
             docker,
@@ -100,9 +104,7 @@ impl Inner {
     /// Reads the published ports from the engine; called once per start. Returns when the
     /// engine says the container started.
     pub(super) async fn read_ports(&self) -> Result<Option<logs::LogTime>> {
-        let inspected = self
-            .docker
-            .inspect_container(&self.id, None)
+        let inspected = crate::engine::inspect::inspect_container(&self.docker, &self.id)
             .await
             .map_err(|e| Error::engine(format!("inspecting {}", self.describe()), e))?;
         let started_at = inspected
@@ -123,7 +125,13 @@ impl Inner {
             }
         }
         *self.ports() = ports;
+        *self.running_since.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         Ok(started_at)
+    }
+
+    /// When the current run began, as far as this process saw it.
+    fn running_since(&self) -> Option<Instant> {
+        *self.running_since.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// `image (short id)`, the way messages name the container.
@@ -131,11 +139,31 @@ impl Inner {
         format!("{} ({})", self.image, short_id(&self.id))
     }
 
-    /// Marks a new run of the container, which the engine says started at `started_at`, so
-    /// that readiness checks read only its output.
-    pub(super) fn begin_run(&self, started_at: Option<logs::LogTime>) {
-        *self.logs_since.lock().unwrap_or_else(|p| p.into_inner()) =
-            started_at.map(logs::Since::new);
+    /// Marks a new run of the container, so that readiness checks read only its output:
+    /// after the output it had before it was started (`before`), or else from the moment
+    /// the engine says it started.
+    pub(super) fn begin_run(
+        &self,
+        before: Option<logs::Offsets>,
+        started_at: Option<logs::LogTime>,
+    ) {
+        let run = match before {
+            Some(offsets) => Some(logs::RunStart::After(offsets)),
+            None => started_at.map(|at| logs::RunStart::Since(logs::Since::new(at))),
+        };
+        *self.logs_since.lock().unwrap_or_else(|p| p.into_inner()) = run;
+    }
+
+    /// How much output the stopped container has, read just before starting it again so
+    /// that the new run's output is told apart exactly; `None` if the engine would not say.
+    pub(super) async fn output_before_start(&self) -> Option<logs::Offsets> {
+        match logs::offsets(&self.docker, &self.id).await {
+            Ok(offsets) => Some(offsets),
+            Err(err) => {
+                tracing::debug!(container = %self.describe(), "{err}; the new run's output is told apart by time");
+                None
+            }
+        }
     }
 
     pub(super) fn add_restart_hook(&self, hook: RestartHook) {
@@ -145,12 +173,12 @@ impl Inner {
             .push(hook);
     }
 
-    /// After a start of an existing container: reads the new ports, waits until it is
-    /// ready by the request's strategy on the new run's output, then runs the modules'
-    /// restart hooks.
-    pub(super) async fn after_restart(&self) -> Result<()> {
+    /// After a start of an existing container that had the output `before` (see
+    /// [`Inner::output_before_start`]): reads the new ports, waits until it is ready by the
+    /// request's strategy on the new run's output, then runs the modules' restart hooks.
+    pub(super) async fn after_restart(&self, before: Option<logs::Offsets>) -> Result<()> {
         let started_at = self.read_ports().await?;
-        self.begin_run(started_at);
+        self.begin_run(before, started_at);
         wait_until_ready(&self.wait, self, self.startup_timeout).await?;
         let hooks = self
             .restart_hooks
@@ -217,15 +245,29 @@ impl Target for Inner {
 
     fn health(&self) -> BoxFuture<'_, Result<Health>> {
         async move {
-            let inspected = self
-                .docker
-                .inspect_container(&self.id, None)
+            let inspected = crate::engine::inspect::inspect_container(&self.docker, &self.id)
                 .await
                 .map_err(|e| Error::engine(format!("inspecting {}", self.describe()), e))?;
             let Some(health) = inspected.state.and_then(|s| s.health) else {
                 return Ok(Health::None);
             };
             use bollard::models::HealthStatusEnum as S;
+            let command = inspected.config.and_then(|c| c.healthcheck).and_then(|h| {
+                let interval = h.interval.and_then(|ns| u64::try_from(ns).ok());
+                Some((
+                    health::healthcheck_command(&h.test?)?,
+                    interval.map(Duration::from_nanos),
+                ))
+            });
+            let probes = health.log.as_ref().map_or(0, Vec::len);
+            let running_for = self.running_since().map(|at| at.elapsed());
+            if let (Some((command, interval)), Some(running_for)) = (command, running_for) {
+                if !matches!(health.status, Some(S::HEALTHY | S::UNHEALTHY))
+                    && health::engine_runs_no_probes(probes, running_for, interval)
+                {
+                    return Ok(Health::NotRunByEngine { command });
+                }
+            }
             Ok(match health.status {
                 Some(S::HEALTHY) => Health::Healthy,
                 Some(S::UNHEALTHY) => Health::Unhealthy {
@@ -262,7 +304,7 @@ async fn watch_exit(docker: &Docker, id: &str) -> ExitInfo {
         // The wait call ends at exit (bollard reports a non-zero code as an error), on a
         // request timeout, or when the connection drops: inspect to tell which.
         let _ = docker.wait_container(id, Some(options)).next().await;
-        match docker.inspect_container(id, None).await {
+        match crate::engine::inspect::inspect_container(docker, id).await {
             Ok(inspected) => {
                 let state = inspected.state.unwrap_or_default();
                 if state.running != Some(true) || state.restarting == Some(true) {

@@ -33,6 +33,16 @@ pub(crate) enum Role {
 /// it is" is created afresh.
 const VANISHED_RETRIES: u32 = 5;
 
+/// How many times a container whose start found one of its host ports taken is made again.
+const PORT_COLLISION_RETRIES: u32 = 3;
+
+/// Whether a start failed because a host port was taken when the engine bound it. Podman
+/// picks the host ports of `-p 127.0.0.1::6379` when the container is created and binds them
+/// at start, so two containers created at once can be given the same port.
+fn is_port_collision(err: &bollard::errors::Error) -> bool {
+    engine_detail(err).contains("address already in use")
+}
+
 /// Creates the container of `request` from the resolved image `reference`, copies its files
 /// in, starts it and waits until it is ready. A shared or reused container that exists
 /// already is attached to instead.
@@ -59,20 +69,36 @@ pub(crate) async fn launch(
         )?,
         Role::Reaper(name) => Identity::Own(Some(name)),
     };
-    let created = match create(engine, request, &body, &identity, &reference).await? {
-        Created::New(created) => created,
-        Created::Existing(container) => return Ok(container),
+    let mut collisions = 0;
+    let container = loop {
+        let created = match create(engine, request, &body, &identity, &reference).await? {
+            Created::New(created) => created,
+            Created::Existing(container) => return Ok(container),
+        };
+        // From here on the container exists: any early return drops it, which removes it.
+        let container = Container::for_request(engine, request, created.id.clone(), &reference);
+        connect_networks(engine, request, &container).await?;
+        for ((path, _), archive) in request.copies.iter().zip(archives.iter().cloned()) {
+            let who = container.describe();
+            copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
+        }
+        match engine.docker().start_container(container.id(), None).await {
+            Ok(()) => break container,
+            // Every host port is the engine's pick, so another container made at the same
+            // moment may have been given the same one: a new container gets new picks.
+            Err(err) if is_port_collision(&err) && collisions < PORT_COLLISION_RETRIES => {
+                collisions += 1;
+                tracing::info!(
+                    container = %container.describe(),
+                    "a host port the engine picked was taken when it started; making the \
+                     container again with new ports ({})",
+                    engine_detail(&err)
+                );
+                container.remove().await?;
+            }
+            Err(err) => return Err(failed_start(&container, err).await),
+        }
     };
-    // From here on the container exists: any early return drops it, which removes it.
-    let container = Container::for_request(engine, request, created.id.clone(), &reference);
-    connect_networks(engine, request, &container).await?;
-    for ((path, _), archive) in request.copies.iter().zip(archives) {
-        let who = container.describe();
-        copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
-    }
-    if let Err(err) = engine.docker().start_container(container.id(), None).await {
-        return Err(failed_start(&container, err).await);
-    }
     container.inner().read_ports().await?;
     tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
     wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
@@ -203,4 +229,36 @@ async fn failed_start(container: &Container, err: bollard::errors::Error) -> Err
     report::failed_to_start(target, &exit, &engine_detail(&err))
         .await
         .with_source(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status_code: u16, message: &str) -> bollard::errors::Error {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message: message.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_taken_host_port_at_start_is_a_collision_and_other_failures_are_not() {
+        // Podman 4.3's words, when a port it picked at create was bound by then.
+        assert!(is_port_collision(&answered(
+            500,
+            "cannot listen on the TCP port: listen tcp4 127.0.0.1:40111: bind: address \
+             already in use"
+        )));
+        assert!(is_port_collision(&answered(
+            500,
+            "driver failed programming external connectivity on endpoint x: Error starting \
+             userland proxy: listen tcp4 127.0.0.1:40111: bind: address already in use"
+        )));
+        assert!(!is_port_collision(&answered(
+            400,
+            "exec: \"nosuch\": executable file not found in $PATH"
+        )));
+        assert!(!is_port_collision(&answered(404, "no such container")));
+    }
 }

@@ -115,27 +115,74 @@ pub(crate) async fn snapshot(docker: &Docker, id: &str, tail: Option<usize>) -> 
 }
 
 /// The last `n` lines of both streams, interleaved in order, for error messages.
+///
+/// The whole output is read and the last lines kept here: an engine's own `tail` may not
+/// keep the order of lines across the two streams (Podman 4.3 returns a line written in
+/// parts to standard error after the standard output lines that followed it).
 pub(crate) async fn tail_lines(docker: &Docker, id: &str, n: usize) -> String {
-    let options = LogsOptionsBuilder::new()
-        .stdout(true)
-        .stderr(true)
-        .tail(&n.to_string())
-        .build();
+    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
     let mut stream = docker.logs(id, Some(options));
     let mut splitter = LineSplitter::default();
-    let mut lines = Vec::new();
+    let mut lines = std::collections::VecDeque::with_capacity(n + 1);
+    let mut keep = |line: LogLine| {
+        lines.push_back(line.text);
+        if lines.len() > n {
+            lines.pop_front();
+        }
+    };
     while let Some(Ok(chunk)) = stream.next().await {
         if let Some((source, bytes)) = split_output(chunk) {
-            lines.extend(splitter.push(source, &bytes));
+            splitter
+                .push(source, &bytes)
+                .into_iter()
+                .for_each(&mut keep);
         }
     }
-    lines.extend(splitter.finish());
-    let start = lines.len().saturating_sub(n);
-    lines[start..]
-        .iter()
-        .map(|l| l.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
+    splitter.finish().into_iter().for_each(&mut keep);
+    Vec::from(lines).join("\n")
+}
+
+/// How much output each stream of container `id` holds so far: where the next run's
+/// output will begin, read while the container is stopped.
+pub(crate) async fn offsets(docker: &Docker, id: &str) -> Result<Offsets> {
+    let logs = snapshot(docker, id, None).await?;
+    Ok(Offsets {
+        stdout: logs.stdout.len(),
+        stderr: logs.stderr.len(),
+    })
+}
+
+/// Where a run's output begins in the container's whole output, per stream, in bytes.
+/// Exact whatever precision the engine stamps its log lines with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Offsets {
+    stdout: usize,
+    stderr: usize,
+}
+
+impl Offsets {
+    /// Drops what lies before the offsets from `chunk` of `source`, counting down as the
+    /// output goes by.
+    fn skip<'a>(&mut self, source: LogSource, chunk: &'a [u8]) -> &'a [u8] {
+        let left = match source {
+            LogSource::Stdout => &mut self.stdout,
+            LogSource::Stderr => &mut self.stderr,
+        };
+        let skipped = (*left).min(chunk.len());
+        *left -= skipped;
+        &chunk[skipped..]
+    }
+}
+
+/// Where the current run's output begins, after a restart.
+#[derive(Debug, Clone)]
+pub(crate) enum RunStart {
+    /// After the output the container had when it was started again (the usual case: we
+    /// started it, and read how much output it had just before).
+    After(Offsets),
+    /// At the engine's start time (someone else started it, so the output before the start
+    /// is not known).
+    Since(Since),
 }
 
 /// A moment in the engine's log timestamps and `StartedAt` (RFC 3339, UTC, up to
@@ -148,10 +195,30 @@ impl LogTime {
     pub(crate) fn parse(text: &str) -> Option<LogTime> {
         OffsetDateTime::parse(text, &Rfc3339).ok().map(LogTime)
     }
+
+    /// The same moment with only the first `digits` digits of its fraction of a second.
+    fn cut_to(self, digits: u32) -> LogTime {
+        let unit = 10u32.pow(9u32.saturating_sub(digits));
+        let nanos = self.0.nanosecond();
+        LogTime(
+            self.0
+                .replace_nanosecond(nanos - nanos % unit)
+                .unwrap_or(self.0),
+        )
+    }
 }
 
-/// Where a restarted container's output begins: the engine filters by whole seconds, so
-/// lines are also compared with the moment the container started.
+/// How many digits the fraction of a second of an RFC 3339 stamp has (0 for none).
+fn fraction_digits(stamp: &str) -> u32 {
+    stamp.split_once('.').map_or(0, |(_, rest)| {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        u32::try_from(digits.min(9)).unwrap_or(9)
+    })
+}
+
+/// Where a restarted container's output begins by time: the engine filters by whole
+/// seconds, so lines are also compared with the moment the container started, at the
+/// precision of each line's stamp.
 #[derive(Debug, Clone)]
 pub(crate) struct Since {
     /// The engine's `since=`: a unix second before the start.
@@ -182,8 +249,13 @@ impl Since {
 pub(crate) fn follow(
     docker: &Docker,
     id: &str,
-    since: Option<Since>,
+    run: Option<RunStart>,
 ) -> BoxStream<'static, Result<LogLine>> {
+    let (mut offsets, since) = match run {
+        Some(RunStart::After(offsets)) => (offsets, None),
+        Some(RunStart::Since(since)) => (Offsets::default(), Some(since)),
+        None => (Offsets::default(), None),
+    };
     let (tx, rx) = mpsc::channel::<Result<LogLine>>(256);
     let docker = docker.clone();
     let id = id.to_string();
@@ -214,7 +286,7 @@ pub(crate) fn follow(
             let lines = match chunk {
                 Ok(output) => match split_output(output) {
                     Some((source, bytes)) => {
-                        let lines = splitter.push(source, &bytes);
+                        let lines = splitter.push(source, offsets.skip(source, &bytes));
                         match &since {
                             Some(since) => of_the_run(lines, &since.started_at),
                             None => lines,
@@ -250,14 +322,18 @@ pub(crate) fn follow(
     .boxed()
 }
 
-/// Keeps the lines stamped at or after `started_at`, without their stamps.
+/// Keeps the lines stamped at or after `started_at`, without their stamps. A stamp is
+/// compared with `started_at` cut to the stamp's own precision: Podman stamps lines to the
+/// second while its `StartedAt` has nanoseconds, and a run's first lines must not be lost
+/// for that.
 fn of_the_run(lines: Vec<LogLine>, started_at: &LogTime) -> Vec<LogLine> {
     lines
         .into_iter()
         .filter_map(|line| {
-            let (stamp, text) = line.text.split_once(' ').unwrap_or((&line.text, ""));
-            let stamp = LogTime::parse(stamp)?;
-            (stamp >= *started_at).then(|| LogLine {
+            let (stamp_text, text) = line.text.split_once(' ').unwrap_or((&line.text, ""));
+            let stamp = LogTime::parse(stamp_text)?;
+            let start = started_at.cut_to(fraction_digits(stamp_text));
+            (stamp >= start).then(|| LogLine {
                 source: line.source,
                 text: text.to_string(),
             })
@@ -316,6 +392,53 @@ mod tests {
         );
         let texts: Vec<_> = kept.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["ready", ""]);
+    }
+
+    #[test]
+    fn stamps_to_the_second_keep_the_first_part_second_of_the_run() {
+        let line = |text: &str| LogLine {
+            source: LogSource::Stderr,
+            text: text.to_string(),
+        };
+        // Podman: StartedAt with nanoseconds, the lines to the whole second.
+        let started = LogTime::parse("2026-11-21T07:20:27.815407392Z").unwrap();
+        let kept = of_the_run(
+            vec![
+                line("2026-11-21T07:20:26Z the previous run"),
+                line("2026-11-21T07:20:27Z Ready to accept connections"),
+                line("2026-11-21T07:20:27.81Z same hundredth"),
+                line("2026-11-21T07:20:27.80Z an earlier hundredth"),
+                line("2026-11-21T07:20:28Z later"),
+            ],
+            &started,
+        );
+        let texts: Vec<_> = kept.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Ready to accept connections", "same hundredth", "later"]
+        );
+        assert_eq!(fraction_digits("2026-11-21T07:20:27Z"), 0);
+        assert_eq!(fraction_digits("2026-11-21T07:20:27.815407392Z"), 9);
+        assert_eq!(fraction_digits("2026-11-21T07:20:27.8+01:00"), 1);
+    }
+
+    #[test]
+    fn offsets_skip_the_previous_runs_bytes_per_stream() {
+        let mut offsets = Offsets {
+            stdout: 10,
+            stderr: 4,
+        };
+        assert_eq!(offsets.skip(LogSource::Stdout, b"old run\n"), b"");
+        assert_eq!(
+            offsets.skip(LogSource::Stderr, b"err\nnew err\n"),
+            b"new err\n"
+        );
+        assert_eq!(
+            offsets.skip(LogSource::Stdout, b"d\nnew out\n"),
+            b"new out\n"
+        );
+        assert_eq!(offsets.skip(LogSource::Stdout, b"more\n"), b"more\n");
+        assert_eq!(offsets, Offsets::default());
     }
 
     #[test]

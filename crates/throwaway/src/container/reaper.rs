@@ -204,7 +204,7 @@ fn is_name_conflict(err: &Error) -> bool {
 /// The published address of the session's running reaper, if there is one.
 async fn find(engine: &Engine) -> Result<Option<(String, u16)>> {
     let name = reaper_name(engine);
-    let inspected = match engine.docker().inspect_container(&name, None).await {
+    let inspected = match crate::engine::inspect::inspect_container(engine.docker(), &name).await {
         Ok(inspected) => inspected,
         Err(err) if crate::error::engine_status(&err) == Some(404) => return Ok(None),
         Err(err) => return Err(Error::engine(format!("inspecting reaper {name}"), err)),

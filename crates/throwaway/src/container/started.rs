@@ -272,11 +272,12 @@ impl Container {
     /// As for the first start: the container exits, or is not ready in time.
     pub async fn start(&self) -> Result<()> {
         self.run(|c| async move {
+            let before = c.output_before_start().await;
             c.docker
                 .start_container(&c.id, None)
                 .await
                 .map_err(|e| Error::engine(format!("starting {} again", c.describe()), e))?;
-            c.after_restart().await
+            c.after_restart(before).await
         })
         .await
     }

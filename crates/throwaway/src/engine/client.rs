@@ -5,7 +5,7 @@ use std::time::Duration;
 use bollard::Docker;
 use tokio::sync::OnceCell;
 
-use super::discovery::{discover, Discovery, Endpoint};
+use super::discovery::{discover, Discovery, Endpoint, TlsFiles};
 use super::environment::{Environment, RealEnvironment};
 use super::properties::Settings;
 use super::runtime::on_engine;
@@ -48,7 +48,12 @@ impl Engine {
         let docker = match tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await {
             Ok(Ok(docker)) => docker,
             Ok(Err(err)) => {
-                return Err(unavailable(&discovery, &engine_detail(&err)).with_source(err))
+                let detail = engine_detail(&err);
+                return Err(match tls_of(&discovery) {
+                    Some(tls) if is_tls_failure(&detail) => tls_refused(&discovery, tls, &detail),
+                    _ => unavailable(&discovery, &detail),
+                }
+                .with_source(err));
             }
             Err(_) => {
                 return Err(unavailable(
@@ -145,14 +150,17 @@ fn client_for(discovery: &Discovery) -> Result<Docker> {
             host,
             port,
             tls: Some(tls),
-        } => Docker::connect_with_ssl(
-            &format!("{}:{port}", bracket_ipv6(host)),
-            &tls.key,
-            &tls.cert,
-            &tls.ca,
-            REQUEST_TIMEOUT_SECS,
-            version,
-        ),
+        } => {
+            check_tls_files(discovery, tls)?;
+            Docker::connect_with_ssl(
+                &format!("{}:{port}", bracket_ipv6(host)),
+                &tls.key,
+                &tls.cert,
+                &tls.ca,
+                REQUEST_TIMEOUT_SECS,
+                version,
+            )
+        }
         #[cfg(not(feature = "tls"))]
         Endpoint::Tcp { tls: Some(_), .. } => {
             return Err(Error::new(
@@ -183,6 +191,83 @@ fn bracket_ipv6(host: &str) -> String {
     } else {
         host.to_string()
     }
+}
+
+/// The TLS files of the endpoint, if it uses TLS.
+fn tls_of(discovery: &Discovery) -> Option<&TlsFiles> {
+    match &discovery.endpoint {
+        Endpoint::Tcp { tls: Some(tls), .. } => Some(tls),
+        _ => None,
+    }
+}
+
+/// Whether a failed first request failed in the TLS handshake (the engine, or a proxy in
+/// front of it, answered, but one side refused the other's certificate), by what rustls
+/// said: "invalid peer certificate: UnknownIssuer", "received fatal alert: UnknownCA", …
+fn is_tls_failure(detail: &str) -> bool {
+    let detail = detail.to_ascii_lowercase();
+    ["certificate", "fatal alert", "handshake", "tls"]
+        .iter()
+        .any(|word| detail.contains(word))
+}
+
+/// The engine at a TLS endpoint answered, but the handshake failed.
+fn tls_refused(discovery: &Discovery, tls: &TlsFiles, why: &str) -> Error {
+    let dir = tls
+        .ca
+        .parent()
+        .map_or_else(String::new, |d| format!(" in {}", d.display()));
+    Error::new(
+        ErrorKind::EngineConfig,
+        format!(
+            "the engine at {} (from {}) answered, but the TLS handshake failed: {why}. Check \
+             the files{dir}: ca.pem must be the CA that signed the engine's certificate, and \
+             cert.pem with key.pem a client certificate that the engine's CA signed",
+            discovery.endpoint, discovery.source
+        ),
+    )
+}
+
+/// Reads ca.pem, cert.pem and key.pem before connecting: the client's key is only loaded
+/// during the handshake, where an unreadable one shows up as the engine asking for a
+/// certificate, with no word about the file.
+#[cfg(feature = "tls")]
+fn check_tls_files(discovery: &Discovery, tls: &TlsFiles) -> Result<()> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |what: &str, path: &std::path::Path, why: String| {
+        Error::new(
+            ErrorKind::EngineConfig,
+            format!(
+                "{what} in {} cannot be read ({why}); the engine at {} (from {}) needs ca.pem \
+                 (the CA that signed the engine's certificate), cert.pem (the client \
+                 certificate) and key.pem (its private key), each in PEM form",
+                path.display(),
+                discovery.endpoint,
+                discovery.source
+            ),
+        )
+    };
+    for (what, path) in [
+        ("the CA certificate", &tls.ca),
+        ("the client certificate", &tls.cert),
+    ] {
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| unreadable(what, path, e.to_string()))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| unreadable(what, path, e.to_string()))?;
+        if certs.is_empty() {
+            return Err(unreadable(what, path, "it holds no certificate".into()));
+        }
+    }
+    PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| {
+        let why = match e {
+            rustls_pki_types::pem::Error::NoItemsFound => "it holds no private key".to_string(),
+            other => other.to_string(),
+        };
+        unreadable("the key", &tls.key, why)
+    })?;
+    Ok(())
 }
 
 fn unavailable(discovery: &Discovery, why: &str) -> Error {
@@ -232,6 +317,99 @@ fn session_key(env: &dyn Environment) -> Option<String> {
 mod tests {
     use super::*;
     use crate::engine::environment::FakeEnvironment;
+
+    fn tls_discovery(dir: &std::path::Path) -> (Discovery, TlsFiles) {
+        let tls = TlsFiles {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+            verify: true,
+        };
+        let discovery = Discovery {
+            endpoint: Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 2376,
+                tls: Some(tls.clone()),
+            },
+            host: "127.0.0.1".into(),
+            local: true,
+            source: "DOCKER_HOST".into(),
+            tried: Vec::new(),
+        };
+        (discovery, tls)
+    }
+
+    const A_CERT: &str =
+        "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    const A_KEY: &str =
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n";
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_garbage_key_is_named_before_any_handshake() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), A_CERT).unwrap();
+        std::fs::write(dir.path().join("cert.pem"), A_CERT).unwrap();
+        std::fs::write(dir.path().join("key.pem"), "garbage\n").unwrap();
+        let (discovery, tls) = tls_discovery(dir.path());
+        let err = check_tls_files(&discovery, &tls).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::EngineConfig);
+        let key = dir.path().join("key.pem");
+        assert!(
+            err.message().starts_with(&format!(
+                "the key in {} cannot be read (it holds no private key); the engine at \
+                 tcp://127.0.0.1:2376 with TLS (from DOCKER_HOST) needs",
+                key.display()
+            )),
+            "{err}"
+        );
+        std::fs::write(&key, A_KEY).unwrap();
+        check_tls_files(&discovery, &tls).expect("PEM files are readable");
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_missing_or_empty_certificate_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), A_CERT).unwrap();
+        std::fs::write(dir.path().join("cert.pem"), "not a certificate\n").unwrap();
+        std::fs::write(dir.path().join("key.pem"), A_KEY).unwrap();
+        let (discovery, tls) = tls_discovery(dir.path());
+        let err = check_tls_files(&discovery, &tls).unwrap_err();
+        let cert = dir.path().join("cert.pem");
+        assert!(
+            err.message().starts_with(&format!(
+                "the client certificate in {} cannot be read (it holds no certificate)",
+                cert.display()
+            )),
+            "{err}"
+        );
+        std::fs::remove_file(dir.path().join("ca.pem")).unwrap();
+        let err = check_tls_files(&discovery, &tls).unwrap_err();
+        assert!(err.message().starts_with("the CA certificate in "), "{err}");
+    }
+
+    #[test]
+    fn a_refused_certificate_gets_a_tls_headline_with_the_cause() {
+        assert!(is_tls_failure(
+            "client error (Connect): invalid peer certificate: UnknownIssuer"
+        ));
+        assert!(is_tls_failure("error: received fatal alert: UnknownCA"));
+        assert!(!is_tls_failure(
+            "client error (Connect): tcp connect error: Connection refused (os error 111)"
+        ));
+        let (discovery, tls) = tls_discovery(std::path::Path::new("/certs"));
+        let err = tls_refused(&discovery, &tls, "invalid peer certificate: UnknownIssuer");
+        assert_eq!(err.kind(), ErrorKind::EngineConfig);
+        assert_eq!(
+            err.message(),
+            "the engine at tcp://127.0.0.1:2376 with TLS (from DOCKER_HOST) answered, but the \
+             TLS handshake failed: invalid peer certificate: UnknownIssuer. Check the files in \
+             /certs: ca.pem must be the CA that signed the engine's certificate, and cert.pem \
+             with key.pem a client certificate that the engine's CA signed"
+        );
+        assert!(!err.message().contains("Start Docker"));
+    }
 
     #[test]
     fn one_session_per_nextest_run_or_name_else_per_process() {

@@ -3,6 +3,7 @@
 mod client;
 pub(crate) mod discovery;
 pub(crate) mod environment;
+pub(crate) mod inspect;
 pub(crate) mod labels;
 pub(crate) mod port;
 pub(crate) mod properties;

@@ -56,12 +56,75 @@ impl HealthWait {
                         )
                     });
                 }
+                Ok(Health::NotRunByEngine { command }) => {
+                    match target.exec(command.clone()).await {
+                        Ok(outcome) if outcome.exit_code == Some(0) => return Ok(()),
+                        Ok(outcome) => {
+                            let mut output = outcome.stdout;
+                            output.extend_from_slice(&outcome.stderr);
+                            let output = String::from_utf8_lossy(&output);
+                            let code = outcome.exit_code.map_or_else(
+                                || "no exit code".to_owned(),
+                                |c| format!("exit code {c}"),
+                            );
+                            progress.note(format!(
+                                "the engine runs no healthchecks (Podman without systemd does \
+                                 not), so the image's healthcheck command {} was run through \
+                                 exec: {code}{}",
+                                shown(&command),
+                                if output.trim().is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(", output: {}", excerpt(output.trim()))
+                                }
+                            ));
+                        }
+                        Err(err) if is_permanent(&err) => return Err(err),
+                        Err(err) => progress.note(format!(
+                            "the engine runs no healthchecks, and running the healthcheck \
+                             command {} through exec failed: {err}",
+                            shown(&command)
+                        )),
+                    }
+                }
                 Err(err) if is_permanent(&err) => return Err(err),
                 Err(err) => progress.note(format!("asking for the health status failed: {err}")),
             }
             tokio::time::sleep(self.poll_interval).await;
         }
     }
+}
+
+/// A command as the image's `HEALTHCHECK` would show it: `[test, -e, /tmp/healthy]`.
+fn shown(command: &[String]) -> String {
+    format!("[{}]", command.join(", "))
+}
+
+/// The command of a healthcheck's `Test` (`["CMD", args…]` or `["CMD-SHELL", line]`), to
+/// run through exec; `None` for `["NONE"]`, an inherited `[]`, or anything else.
+pub(crate) fn healthcheck_command(test: &[String]) -> Option<Vec<String>> {
+    match test.split_first() {
+        Some((kind, args)) if kind == "CMD" && !args.is_empty() => Some(args.to_vec()),
+        Some((kind, [line])) if kind == "CMD-SHELL" => {
+            Some(vec!["/bin/sh".into(), "-c".into(), line.clone()])
+        }
+        _ => None,
+    }
+}
+
+/// Whether the engine runs no probes for a container that has run for `running_for`, with a
+/// probe every `interval` (Docker's default, 30 s, when the image says none) and
+/// `probes_logged` probes in its health log. Docker runs the first probe one interval after
+/// the start; twice that and a second more without one means no probe is coming.
+pub(crate) fn engine_runs_no_probes(
+    probes_logged: usize,
+    running_for: Duration,
+    interval: Option<Duration>,
+) -> bool {
+    let interval = interval
+        .filter(|i| !i.is_zero())
+        .unwrap_or(Duration::from_secs(30));
+    probes_logged == 0 && running_for > interval * 2 + Duration::from_secs(1)
 }
 
 /// The end of a probe's output: that is where the reason usually is.
@@ -141,6 +204,73 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_healthcheck_the_engine_does_not_run_is_run_through_exec() {
+        let command: Vec<String> = ["test", "-e", "/tmp/healthy"].map(String::from).to_vec();
+        let target = FakeTarget::new()
+            .health([Health::NotRunByEngine {
+                command: command.clone(),
+            }])
+            .exec({
+                let calls = std::sync::atomic::AtomicUsize::new(0);
+                move |_| {
+                    let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                    crate::wait::fake::exec_exits(if first { 1 } else { 0 }, "")
+                }
+            });
+        let wait = Wait::healthy().poll_interval(Duration::from_millis(10));
+        wait_until_ready(&wait, &target, LONG).await.unwrap();
+        assert_eq!(target.exec_calls(), vec![command.clone(), command]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_healthcheck_run_through_exec_says_so_at_the_timeout() {
+        let target = FakeTarget::new()
+            .health([Health::NotRunByEngine {
+                command: vec!["/bin/sh".into(), "-c".into(), "pg_isready".into()],
+            }])
+            .exec(|_| crate::wait::fake::exec_exits(2, "no response\n"));
+        let err = wait_until_ready(&Wait::healthy(), &target, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WaitTimeout);
+        assert!(
+            err.message().contains(
+                "the engine runs no healthchecks (Podman without systemd does not), so the \
+                 image's healthcheck command [/bin/sh, -c, pg_isready] was run through exec: \
+                 exit code 2, output: no response"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn healthcheck_tests_become_commands() {
+        let test = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            healthcheck_command(&test(&["CMD", "test", "-e", "/tmp/healthy"])),
+            Some(test(&["test", "-e", "/tmp/healthy"]))
+        );
+        assert_eq!(
+            healthcheck_command(&test(&["CMD-SHELL", "pg_isready -U postgres"])),
+            Some(test(&["/bin/sh", "-c", "pg_isready -U postgres"]))
+        );
+        assert_eq!(healthcheck_command(&test(&["NONE"])), None);
+        assert_eq!(healthcheck_command(&test(&[])), None);
+        assert_eq!(healthcheck_command(&test(&["CMD"])), None);
+    }
+
+    #[test]
+    fn no_probe_long_after_the_first_was_due_means_the_engine_runs_none() {
+        let ms = Duration::from_millis;
+        assert!(!engine_runs_no_probes(0, ms(1300), Some(ms(200))));
+        assert!(engine_runs_no_probes(0, ms(1500), Some(ms(200))));
+        assert!(!engine_runs_no_probes(1, ms(9000), Some(ms(200))));
+        // No interval in the image: Docker's 30 s.
+        assert!(!engine_runs_no_probes(0, ms(60_000), None));
+        assert!(engine_runs_no_probes(0, ms(61_500), Some(Duration::ZERO)));
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod duration;
 mod exec;
 #[cfg(test)]
 mod fake;
-mod health;
+pub(crate) mod health;
 mod http;
 mod log;
 mod port;

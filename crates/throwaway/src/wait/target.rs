@@ -49,6 +49,10 @@ pub(crate) enum Health {
     Healthy,
     /// The checks failed `retries` times in a row; `last_output` is the last probe's output.
     Unhealthy { last_output: String },
+    /// The container has a healthcheck, but the engine has run no probe long after the
+    /// first was due: Podman runs probes from systemd timers, so without systemd it runs
+    /// none. `command` is the healthcheck's command, to run through exec instead.
+    NotRunByEngine { command: Vec<String> },
 }
 
 /// The result of a command run in the container.

@@ -9,11 +9,23 @@ use throwaway::{ContainerRequest, Wait};
 use crate::require_engine;
 use crate::support::{assert_child, run_child, TOOLS};
 
-const SOCKET: &str = "/var/run/docker.sock";
+/// The unix socket of the engine under test: `DOCKER_HOST`'s when it names one (Podman's,
+/// in CI), else Docker's default (also behind CI's tcp and TLS proxies).
+fn engine_socket() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|host| host.strip_prefix("unix://").map(str::to_owned))
+        .unwrap_or_else(|| "/var/run/docker.sock".to_owned())
+}
+
+/// What a child reaching the engine through the plain proxy must not inherit: the TLS
+/// settings of an engine under test that is reached over TLS.
+const NO_TLS: [(&str, &str); 2] = [("DOCKER_TLS_VERIFY", ""), ("DOCKER_CERT_PATH", "")];
 
 /// A loopback TCP listener that forwards every connection to the engine's unix socket, as a
 /// stand-in for an engine served over `tcp://`. Returns its port and a connection counter.
 fn start_tcp_proxy() -> (u16, Arc<AtomicUsize>) {
+    let socket = engine_socket();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -29,8 +41,9 @@ fn start_tcp_proxy() -> (u16, Arc<AtomicUsize>) {
             loop {
                 let (mut client, _) = listener.accept().await.unwrap();
                 counter.fetch_add(1, Ordering::SeqCst);
+                let socket = socket.clone();
                 tokio::spawn(async move {
-                    let mut engine = tokio::net::UnixStream::connect(SOCKET).await.unwrap();
+                    let mut engine = tokio::net::UnixStream::connect(&socket).await.unwrap();
                     let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
                 });
             }
@@ -45,7 +58,11 @@ fn a_plain_tcp_engine_from_docker_host() {
     let (port, connections) = start_tcp_proxy();
     run_child(
         "discovery::child_uses_the_engine",
-        &[("DOCKER_HOST", &format!("tcp://127.0.0.1:{port}"))],
+        &[
+            ("DOCKER_HOST", &format!("tcp://127.0.0.1:{port}")),
+            NO_TLS[0],
+            NO_TLS[1],
+        ],
     );
     assert!(
         connections.load(Ordering::SeqCst) > 0,
@@ -65,7 +82,12 @@ fn a_tcp_engine_from_the_properties_file() {
     .unwrap();
     run_child(
         "discovery::child_uses_the_engine",
-        &[("DOCKER_HOST", ""), ("HOME", home.path().to_str().unwrap())],
+        &[
+            ("DOCKER_HOST", ""),
+            ("HOME", home.path().to_str().unwrap()),
+            NO_TLS[0],
+            NO_TLS[1],
+        ],
     );
     assert!(
         connections.load(Ordering::SeqCst) > 0,

@@ -70,7 +70,7 @@ impl HealthWait {
                             progress.note(format!(
                                 "the engine runs no healthchecks (Podman without systemd does \
                                  not), so the image's healthcheck command {} was run through \
-                                 exec: {code}{}",
+                                 exec: unhealthy, {code}{}",
                                 shown(&command),
                                 if output.trim().is_empty() {
                                     String::new()
@@ -240,7 +240,7 @@ mod tests {
             err.message().contains(
                 "the engine runs no healthchecks (Podman without systemd does not), so the \
                  image's healthcheck command [/bin/sh, -c, pg_isready] was run through exec: \
-                 exit code 2, output: no response"
+                 unhealthy, exit code 2, output: no response"
             ),
             "{err}"
         );

@@ -214,15 +214,19 @@ async fn jetstream_runs_with_its_store_on_a_tmpfs() {
         .map(|bytes| String::from_utf8_lossy(&bytes).to_string());
     let mounts = match mounts {
         Ok(mounts) => mounts,
-        // /proc cannot be copied out on every engine; ask the engine instead.
-        Err(_) => format!(
-            "{:?}",
-            raw()
+        // /proc cannot be copied out on every engine; ask the engine instead (Podman lists
+        // a tmpfs in the host config only, not among the mounts).
+        Err(_) => {
+            let inspected = raw()
                 .inspect_container(nats.container().id(), None)
                 .await
-                .unwrap()
-                .mounts
-        ),
+                .unwrap();
+            format!(
+                "{:?} {:?}",
+                inspected.mounts,
+                inspected.host_config.and_then(|h| h.tmpfs)
+            )
+        }
     };
     assert!(mounts.contains(JETSTREAM_DIR), "{mounts}");
 }

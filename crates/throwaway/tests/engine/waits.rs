@@ -85,16 +85,28 @@ async fn docker_healthcheck() {
         .start()
         .await
         .unwrap();
-    let state = crate::support::raw()
+    let health = crate::support::raw()
         .inspect_container(container.id(), None)
         .await
         .unwrap()
         .state
+        .unwrap()
+        .health
         .unwrap();
-    assert_eq!(
-        state.health.unwrap().status,
-        Some(bollard::models::HealthStatusEnum::HEALTHY)
-    );
+    if health.log.as_deref().unwrap_or_default().is_empty() {
+        // An engine that runs no probes (Podman without systemd): the library ran the
+        // image's command itself, so that command passes now.
+        let probe = container
+            .exec(["test", "-e", "/tmp/healthy"])
+            .await
+            .unwrap();
+        assert_eq!(probe.exit_code, 0);
+    } else {
+        assert_eq!(
+            health.status,
+            Some(bollard::models::HealthStatusEnum::HEALTHY)
+        );
+    }
 }
 
 #[tokio::test]

@@ -746,7 +746,15 @@ fn processes_sharing_a_container_migrate_once_and_clone_side_by_side() {
         .into_iter()
         .map(|child| {
             let output = child.wait_with_output().unwrap();
-            String::from_utf8_lossy(&output.stdout).into_owned()
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            if stdout.contains("1 passed") {
+                stdout
+            } else {
+                format!(
+                    "{stdout}\n--- stderr\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            }
         })
         .collect();
     let all = outputs.join("\n");

@@ -94,6 +94,8 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
 pub struct RunningChild {
     child: std::process::Child,
     output: std::io::BufReader<std::process::ChildStdout>,
+    /// Where the child's standard error goes.
+    stderr: std::fs::File,
 }
 
 impl RunningChild {
@@ -131,14 +133,17 @@ impl RunningChild {
 
     /// Waits for the child to end and returns its status and the output not read yet.
     pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
-        use std::io::Read;
+        use std::io::{Read, Seek};
         let mut stdout = Vec::new();
         self.output.read_to_end(&mut stdout)?;
         let status = self.child.wait()?;
+        let mut stderr = Vec::new();
+        self.stderr.seek(std::io::SeekFrom::Start(0))?;
+        self.stderr.read_to_end(&mut stderr)?;
         Ok(std::process::Output {
             status,
             stdout,
-            stderr: Vec::new(),
+            stderr,
         })
     }
 }
@@ -146,12 +151,19 @@ impl RunningChild {
 /// Starts the ignored test `name` of this binary in a child process and returns at once.
 pub fn spawn_child(name: &str, env: &[(&str, &str)]) -> RunningChild {
     let mut command = child_command(name, env);
+    // Standard error (where a failing child's panic goes) to a file, for the parent's
+    // message: a pipe nobody reads while the child runs could fill up and stall it.
+    let stderr = tempfile::tempfile().expect("a file for the child's standard error");
     command
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
+        .stderr(stderr.try_clone().expect("the child's standard error"));
     let mut child = command.spawn().expect("starting the child test process");
     let output = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
-    RunningChild { child, output }
+    RunningChild {
+        child,
+        output,
+        stderr,
+    }
 }
 
 /// Panics unless this process was started by [`run_child`]: child tests check things that

@@ -129,7 +129,7 @@
 //! | `rabbitmq` | no | [`rabbitmq`]: the RabbitMQ module, with a fresh vhost and user per test |
 //! | `mysql` | no | [`mysql`]: the MySQL and MariaDB module, with fresh databases per test and clients from `mysql_async` |
 #![deny(missing_docs)]
-// One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
+// One line needs `unsafe`: registering the exit hook (engine/runtime.rs).
 #![deny(unsafe_code)]
 
 mod container;

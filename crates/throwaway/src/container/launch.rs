@@ -63,19 +63,29 @@ pub(crate) async fn launch(
         Created::New(created) => created,
         Created::Existing(container) => return Ok(container),
     };
-    // From here on the container exists: any early return drops it, which removes it.
+    // From here on the container exists: if starting it fails, it is removed before the
+    // error is returned (a caller may retry at once, under the same name); a start abandoned
+    // by its caller drops it, which removes it in the background.
     let container = Container::for_request(engine, request, created.id.clone(), &reference);
-    connect_networks(engine, request, &container).await?;
-    for ((path, _), archive) in request.copies.iter().zip(archives) {
-        let who = container.describe();
-        copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
+    let started = async {
+        connect_networks(engine, request, &container).await?;
+        for ((path, _), archive) in request.copies.iter().zip(archives) {
+            let who = container.describe();
+            copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
+        }
+        if let Err(err) = engine.docker().start_container(container.id(), None).await {
+            return Err(failed_start(&container, err).await);
+        }
+        container.inner().read_ports().await?;
+        tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
+        wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await
+    };
+    if let Err(err) = started.await {
+        if let Err(removal) = container.remove().await {
+            tracing::warn!("{removal}");
+        }
+        return Err(err);
     }
-    if let Err(err) = engine.docker().start_container(container.id(), None).await {
-        return Err(failed_start(&container, err).await);
-    }
-    container.inner().read_ports().await?;
-    tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
-    wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
     tracing::info!(
         container = %container.describe(),
         elapsed = ?began.elapsed(),

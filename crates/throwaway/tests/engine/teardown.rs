@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use throwaway::{ContainerRequest, Network, Wait};
 
 use crate::require_engine;
-use crate::support::{assert_child, block, container_exists, raw, run_child, TOOLS};
+use crate::support::{
+    assert_child, block, container_exists, container_gone_within, raw, run_child, TOOLS,
+};
 
 fn quick() -> ContainerRequest {
     ContainerRequest::new(TOOLS)
@@ -17,18 +19,6 @@ fn quick() -> ContainerRequest {
 /// Well under the 140–170 ms a synchronous removal took, with room for a loaded 2-core
 /// machine: this checks that `drop` does not wait for the engine, it is not a benchmark.
 const DROP_LIMIT: Duration = Duration::from_millis(50);
-
-/// Polls until the engine no longer knows container `id`; panics after `within`.
-async fn gone_within(id: &str, within: Duration) {
-    let deadline = Instant::now() + within;
-    while container_exists(id).await {
-        assert!(
-            Instant::now() < deadline,
-            "container {id} still exists {within:?} after its handle was dropped"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn network_exists(id: &str) -> bool {
     match raw()
@@ -52,7 +42,7 @@ async fn drop_returns_at_once_and_the_container_is_gone_shortly_after() {
     drop(container);
     let took = began.elapsed();
     assert!(took < DROP_LIMIT, "drop took {took:?}");
-    gone_within(&id, Duration::from_secs(15)).await;
+    container_gone_within(&id, Duration::from_secs(15)).await;
 }
 
 #[test]
@@ -65,7 +55,7 @@ fn drop_from_a_plain_test_returns_at_once_too() {
     drop(container);
     let took = began.elapsed();
     assert!(took < DROP_LIMIT, "drop took {took:?}");
-    block(gone_within(&id, Duration::from_secs(15)));
+    block(container_gone_within(&id, Duration::from_secs(15)));
 }
 
 #[tokio::test]
@@ -91,7 +81,7 @@ async fn a_network_dropped_right_after_its_containers_is_removed_too() {
     let took = began.elapsed();
     assert!(took < DROP_LIMIT * 2, "dropping took {took:?}");
     for id in &ids {
-        gone_within(id, Duration::from_secs(15)).await;
+        container_gone_within(id, Duration::from_secs(15)).await;
     }
     // The network's removal waited for its containers', so it did not fail with "active
     // endpoints".

@@ -284,4 +284,10 @@ async fn child_drops_what_it_started_and_exits() {
     // when the process exits a moment later.
     drop(container);
     drop(network);
+    // For ci/teardown-timing: how long the process takes from here to its end is what the
+    // exit hook costs a test under `cargo nextest`.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    println!("dropped at: {}", now.as_nanos());
 }

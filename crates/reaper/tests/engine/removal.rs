@@ -162,11 +162,17 @@ async fn a_remove_line_removes_those_objects_of_its_session_now() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let logs = scene.logs(&reaper.id).await;
+        // The totals are logged once the removal is over, a moment after the last object.
+        let mut logs = scene.logs(&reaper.id).await;
+        while !logs.contains("msg=\"removed on request\"") {
+            assert!(std::time::Instant::now() < deadline, "{logs}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            logs = scene.logs(&reaper.id).await;
+        }
+        assert!(logs.contains("containers=1 networks=1 left=0"), "{logs}");
         for id in [&not_named, &other_session, &reaper.id] {
             assert!(scene.exists(Kind::Container, id).await, "{id} was removed:\n{logs}");
         }
-        assert!(logs.contains("msg=\"removed on request\""), "{logs}");
         drop(client);
     })
     .await;

@@ -191,9 +191,13 @@ impl Remover {
                 remover.request_timeout,
             )
             .await;
-            let report =
-                prune::remove(&remover.docker, found, remover.retries, remover.request_timeout)
-                    .await;
+            let report = prune::remove(
+                &remover.docker,
+                found,
+                remover.retries,
+                remover.request_timeout,
+            )
+            .await;
             log::info(
                 "removed on request",
                 &[

@@ -172,7 +172,9 @@ async fn all_gone(run: &str, within: Duration) -> Result<()> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("{left} container(s) still there {within:?} after the suite").into());
+            return Err(
+                format!("{left} container(s) still there {within:?} after the suite").into(),
+            );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -202,7 +204,9 @@ async fn service_rows(config: &Config, service: Service, tests: usize) -> Sectio
     ];
     let outcomes = paired(config, &sides, config.runs(3), Duration::from_secs(900)).await;
     let workload = format!("{NAME} ({})", service.name());
-    let wall = outcomes.row(&workload, "suite wall time, every test done", None, |s| s.ready);
+    let wall = outcomes.row(&workload, "suite wall time, every test done", None, |s| {
+        s.ready
+    });
     let gone = outcomes.row(
         &workload,
         "suite, until every container is gone",
@@ -214,7 +218,13 @@ async fn service_rows(config: &Config, service: Service, tests: usize) -> Sectio
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
-        .map(|runs| runs.iter().skip(config.warmups()).flatten().copied().collect())
+        .map(|runs| {
+            runs.iter()
+                .skip(config.warmups())
+                .flatten()
+                .copied()
+                .collect()
+        })
         .collect();
     let drop_row = |measure: &str, pick: &dyn Fn(&[f64]) -> Option<f64>| {
         let (ours, theirs) = (pick(&drops[0]), pick(&drops[1]));

@@ -147,7 +147,10 @@ async fn a_remove_line_removes_those_objects_of_its_session_now() {
         );
         assert_eq!(send(&mut client, line.as_bytes()).await, "REMOVING\n");
         // A short id is refused: the engine's id filter matches prefixes.
-        let short = format!("label={SESSION_LABEL}={session}&remove={}\n", &not_named[..12]);
+        let short = format!(
+            "label={SESSION_LABEL}={session}&remove={}\n",
+            &not_named[..12]
+        );
         let refused = send(&mut client, short.as_bytes()).await;
         assert!(refused.starts_with("ERROR removal refused"), "{refused}");
 
@@ -171,7 +174,10 @@ async fn a_remove_line_removes_those_objects_of_its_session_now() {
         }
         assert!(logs.contains("containers=1 networks=1 left=0"), "{logs}");
         for id in [&not_named, &other_session, &reaper.id] {
-            assert!(scene.exists(Kind::Container, id).await, "{id} was removed:\n{logs}");
+            assert!(
+                scene.exists(Kind::Container, id).await,
+                "{id} was removed:\n{logs}"
+            );
         }
         drop(client);
     })

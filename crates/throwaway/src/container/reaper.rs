@@ -194,7 +194,10 @@ pub(crate) enum HandOver {
 /// itself.
 pub(crate) async fn hand_over(ids: &[String]) -> HandOver {
     let connected = GUARD.get().is_some_and(|connected| *connected.borrow());
-    let address = CONNECTED_TO.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let address = CONNECTED_TO
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let (Some((host, port, session)), true) = (address, connected) else {
         return HandOver::Refused("no reaper is connected".to_string());
     };

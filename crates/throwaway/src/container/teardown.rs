@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use super::reaper::{self, HandOver};
 use crate::engine::runtime::{
-    at_exit, block_on_engine, finished_within, pending, pending_targets, spawn_tracked,
-    ExitStage, Work,
+    at_exit, block_on_engine, finished_within, pending, pending_targets, spawn_tracked, ExitStage,
+    Work,
 };
 
 /// How long the exit hook waits for pending removals when it has to wait for them itself.

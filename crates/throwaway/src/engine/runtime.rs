@@ -244,7 +244,8 @@ fn install_exit_hook() {
     extern "C" fn run_exit_steps() {
         // Unwinding out of an `extern "C"` function aborts: keep any panic in here.
         let _ = std::panic::catch_unwind(|| {
-            let mut steps = std::mem::take(&mut *EXIT_STEPS.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut steps =
+                std::mem::take(&mut *EXIT_STEPS.lock().unwrap_or_else(|p| p.into_inner()));
             steps.sort_by_key(|&(stage, _)| stage);
             for (_, step) in steps {
                 let _ = std::panic::catch_unwind(step);

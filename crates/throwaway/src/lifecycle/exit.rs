@@ -11,8 +11,8 @@ use std::sync::Mutex;
 
 use bollard::Docker;
 
-use crate::container::{remove_by_id, teardown};
 use crate::container::Container;
+use crate::container::{remove_by_id, teardown};
 use crate::engine::runtime::{at_exit, ExitStage, Work};
 
 struct Pending {
@@ -44,7 +44,10 @@ fn release_shared() {
     for p in pending {
         teardown::hand_off(Work::RemoveContainer, p.id.clone(), async move {
             if let Err(err) = remove_by_id(&p.docker, &p.id, &p.who).await {
-                eprintln!("throwaway: could not remove shared container {}: {err}", p.who);
+                eprintln!(
+                    "throwaway: could not remove shared container {}: {err}",
+                    p.who
+                );
             }
         });
     }

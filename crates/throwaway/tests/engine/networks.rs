@@ -62,7 +62,10 @@ async fn a_dropped_network_is_removed() {
         match inspected {
             Err(err) => break err,
             Ok(_) => {
-                assert!(std::time::Instant::now() < deadline, "network {name} outlived its handle by 15 s");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "network {name} outlived its handle by 15 s"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
         }

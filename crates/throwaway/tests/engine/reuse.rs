@@ -67,7 +67,10 @@ fn a_reused_container_outlives_its_process_and_is_found_again() {
     let own = printed_id(&run_child("reuse::child_reused", &disabled));
     assert_ne!(own, first);
     // Removed at the child's exit, by its exit hook or by the reaper it handed it to.
-    block(container_gone_within(&own, std::time::Duration::from_secs(5)));
+    block(container_gone_within(
+        &own,
+        std::time::Duration::from_secs(5),
+    ));
     drop(cleanup);
 }
 

@@ -59,7 +59,10 @@ fn a_shared_container_is_removed_when_the_process_exits() {
         .to_string();
     // The child has exited; its exit hook removed the container, or handed it to the
     // session's reaper, which removes it at once.
-    crate::support::block(container_gone_within(&id, std::time::Duration::from_secs(5)));
+    crate::support::block(container_gone_within(
+        &id,
+        std::time::Duration::from_secs(5),
+    ));
 }
 
 #[tokio::test]

@@ -101,7 +101,10 @@ async fn remove_still_waits_and_reports() {
     let container = quick().start().await.unwrap();
     let id = container.id().to_string();
     container.remove().await.unwrap();
-    assert!(!container_exists(&id).await, "remove() returned before the container was gone");
+    assert!(
+        !container_exists(&id).await,
+        "remove() returned before the container was gone"
+    );
 }
 
 /// What the child printed after `marker`.

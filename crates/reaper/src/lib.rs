@@ -234,6 +234,16 @@
 //! - After SIGINT/SIGTERM, when the last connection closes it prunes at once instead of
 //!   waiting the reconnection timeout, since nobody can connect any more.
 //! - Removals of one kind run concurrently (at most 8 at a time) instead of one by one.
+//! - A pinned line that also names objects, `label=<session label>=<id>&remove=<id>&…`, asks
+//!   for those containers and networks of the session to be removed now; it is answered
+//!   `REMOVING\n` and nothing is stored. Each id must be a full one (64 lowercase hex
+//!   digits: the engine's `id` filter matches prefixes), only `label` pairs may come with
+//!   them, and the engine is asked for objects matching the pin, the labels *and* the ids,
+//!   so nothing of another session, and no reaper, reused container or snapshot, goes. The
+//!   throwaway library sends it at normal exit for the removals it still has pending, so
+//!   that a test process ends without waiting for the engine. Ryuk has no such line: it
+//!   answers `ACK` and keeps it as a filter (the `remove` key makes its listings fail,
+//!   logged), which tells the client to wait for its removals itself.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

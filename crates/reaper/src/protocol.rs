@@ -1,6 +1,8 @@
 //! The wire format: one filter set per line, written like a URL query string and read the way
 //! Go's `url.ParseQuery` reads it; a line that pins one session is answered with `ACK\n`, any
-//! other with one `ERROR …\n` line that says what a line must look like.
+//! other with one `ERROR …\n` line that says what a line must look like. A pinned line that
+//! also names objects with `remove=<id>` asks for those to be removed now, and is answered
+//! `REMOVING\n` (see [`Request::RemoveNow`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -10,6 +12,14 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 /// The reply to a line that was stored.
 pub(crate) const ACK: &[u8] = b"ACK\n";
+
+/// The reply to a line that asked for objects to be removed now: not `ACK`, so that a client
+/// can tell this reaper (which removes them now) from Ryuk (which would store the line as one
+/// more filter, answer `ACK`, and remove nothing before the session ends).
+pub(crate) const REMOVING: &[u8] = b"REMOVING\n";
+
+/// The key of a line's pairs that name objects to remove now.
+pub(crate) const REMOVE_KEY: &str = "remove";
 
 /// The session labels the Testcontainers clients filter on, each spelling one client family
 /// uses; a filter set must pin one of them to a session id before the reaper accepts it. Where
@@ -78,6 +88,26 @@ fn is_session_id(id: &str) -> bool {
     !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// What an accepted line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// Remove what the set matches once the session is over: every client's line.
+    Filter(FilterSet),
+    /// Remove the session's containers and networks with these ids now, containers first:
+    /// a client at normal exit hands over what it was still removing, so that its process
+    /// can end without waiting for the engine. The line is the session pin (with any
+    /// narrowing labels) and one `remove=<id>` pair per object; `filters` is what the
+    /// engine is asked to list: the pin, the labels and the ids, so an id of another
+    /// session's object, or of nothing, matches nothing. Reapers, reused containers and
+    /// snapshots stay, as at the end of a session.
+    RemoveNow {
+        /// The engine filters: the line's labels plus `id=<each id>`.
+        filters: FilterSet,
+        /// How many ids the line named.
+        ids: usize,
+    },
+}
+
 /// Why a line was refused: answered with [`Refusal::answer`], and nothing stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -86,6 +116,9 @@ pub(crate) enum Refusal {
     /// A valid filter set, but it does not pin one session, so it could match what other
     /// sessions, reused containers' owners or anybody else created.
     Unpinned,
+    /// A `remove` line with a value that is not a full engine id, or with pairs other than
+    /// `label` ones.
+    BadRemoval(String),
 }
 
 impl Refusal {
@@ -101,6 +134,15 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Invalid(error) => write!(f, "invalid filter: {error}; ")?,
             Refusal::Unpinned => f.write_str("filter refused: it does not pin one session; ")?,
+            Refusal::BadRemoval(why) => {
+                return write!(
+                    f,
+                    "removal refused: {why}; send label={}=<session id>&{REMOVE_KEY}=<id>\
+                     &{REMOVE_KEY}=<id>… with each id a container's or network's full id \
+                     (64 hex digits); nothing was removed",
+                    SESSION_LABELS[0]
+                )
+            }
         }
         write!(
             f,
@@ -144,6 +186,36 @@ pub(crate) fn read_request(line: &[u8]) -> Result<FilterSet, Refusal> {
         Some(_) => Ok(filters),
         None => Err(Refusal::Unpinned),
     }
+}
+
+/// Reads one line (without its line end) into what it asks for: a filter set to keep for the
+/// end of the session, or objects to remove now. Either must pin one session.
+pub(crate) fn read_any_request(line: &[u8]) -> Result<Request, Refusal> {
+    let mut filters = read_request(line)?;
+    let Some(ids) = filters.0.remove(REMOVE_KEY) else {
+        return Ok(Request::Filter(filters));
+    };
+    if let Some(key) = filters.0.keys().find(|key| key.as_str() != "label") {
+        return Err(Refusal::BadRemoval(format!(
+            "only label pairs may come with {REMOVE_KEY}, not {key:?}"
+        )));
+    }
+    if let Some(id) = ids.iter().find(|id| !is_full_id(id)) {
+        return Err(Refusal::BadRemoval(format!("{id:?} is not a full id")));
+    }
+    let count = ids.len();
+    filters.0.insert("id".to_string(), ids);
+    Ok(Request::RemoveNow {
+        filters,
+        ids: count,
+    })
+}
+
+/// A full container or network id: 64 lowercase hex digits. The engine's `id` filter
+/// matches prefixes, so a short one could match more than the client meant (of its own
+/// session only, but still).
+fn is_full_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Reads one line (without its line end) into a filter set, as Ryuk does: pairs split at `&`,
@@ -467,6 +539,56 @@ mod tests {
         // A long line without a pin is refused like a short one.
         let unpinned = line.replace("session-id", "session");
         assert_eq!(request(&unpinned), Err(Refusal::Unpinned));
+    }
+
+    const ID_A: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const ID_B: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+    #[test]
+    fn a_pinned_remove_line_asks_for_its_ids_now() {
+        let line = format!("label=org.testcontainers.session-id=abc&remove={ID_A}&remove={ID_B}");
+        let Ok(Request::RemoveNow { filters, ids }) = read_any_request(line.as_bytes()) else {
+            panic!("not a removal: {line}");
+        };
+        assert_eq!(ids, 2);
+        let engine = filters.to_engine();
+        // Listed by session and id: an id of another session's object matches nothing.
+        assert_eq!(engine["label"], vec!["org.testcontainers.session-id=abc"]);
+        assert_eq!(engine["id"], vec![ID_A, ID_B]);
+        assert!(!engine.contains_key(REMOVE_KEY));
+        // A plain line is still a filter for the end of the session.
+        assert_eq!(
+            read_any_request(b"label=org.testcontainers.session-id=abc"),
+            Ok(Request::Filter(set(&[(
+                "label",
+                "org.testcontainers.session-id=abc"
+            )])))
+        );
+    }
+
+    #[test]
+    fn a_remove_line_must_pin_a_session_and_name_full_ids() {
+        let unpinned = format!("label=org.testcontainers=true&remove={ID_A}");
+        assert_eq!(
+            read_any_request(unpinned.as_bytes()),
+            Err(Refusal::Unpinned)
+        );
+        let pin = "label=org.testcontainers.session-id=abc";
+        for bad in [
+            format!("{pin}&remove=0123456789ab"),
+            format!("{pin}&remove={}", ID_A.to_uppercase()),
+            format!("{pin}&remove="),
+            format!("{pin}&remove={ID_A}&name=x"),
+        ] {
+            let refused = read_any_request(bad.as_bytes());
+            assert!(
+                matches!(refused, Err(Refusal::BadRemoval(_))),
+                "{bad}: {refused:?}"
+            );
+            let answer = String::from_utf8(refused.unwrap_err().answer()).unwrap();
+            assert!(answer.starts_with("ERROR removal refused: "), "{answer}");
+            assert!(answer.ends_with("nothing was removed\n"), "{answer}");
+        }
     }
 
     #[test]

@@ -205,9 +205,20 @@ pub(crate) async fn find(
     cutoff: UnixNanos,
     request_timeout: Duration,
 ) -> Found {
+    find_kinds(docker, filter_sets, &Kind::ALL, cutoff, request_timeout).await
+}
+
+/// [`find`], for some kinds only: an `id` filter, say, which volumes and images refuse.
+pub(crate) async fn find_kinds(
+    docker: &Docker,
+    filter_sets: &[FilterSet],
+    kinds: &[Kind],
+    cutoff: UnixNanos,
+    request_timeout: Duration,
+) -> Found {
     let mut found = Found::default();
     for filters in filter_sets {
-        for kind in Kind::ALL {
+        for &kind in kinds {
             match bounded(request_timeout, list(docker, kind, filters)).await {
                 Ok(candidates) => {
                     log::debug(

@@ -71,8 +71,18 @@ pub async fn run(config: Config) -> Result<Report, Error> {
     log::info("Started", &[("address", &address)]);
 
     let book = Arc::new(FilterBook::default());
+    let remover = Remover {
+        docker: docker.clone(),
+        retries: config.remove_retries,
+        request_timeout: config.request_timeout,
+    };
     let (events_tx, mut events) = mpsc::channel(64);
-    let accept = tokio::spawn(accept_clients(listener, book.clone(), events_tx.clone()));
+    let accept = tokio::spawn(accept_clients(
+        listener,
+        book.clone(),
+        remover,
+        events_tx.clone(),
+    ));
     let signals = tokio::spawn(forward_signals(accept.abort_handle(), events_tx));
 
     let mut tracker = Tracker::new(Instant::now(), config.timeouts);
@@ -158,7 +168,55 @@ async fn listen(port: u16) -> Result<TcpListener, Error> {
     }
 }
 
-async fn accept_clients(listener: TcpListener, book: Arc<FilterBook>, events: mpsc::Sender<Event>) {
+/// What serving a `remove` line needs: the engine and the limits of the final prune.
+#[derive(Clone)]
+struct Remover {
+    docker: Docker,
+    retries: u32,
+    request_timeout: Duration,
+}
+
+impl Remover {
+    /// Removes what `filters` match among containers and networks, in that order, in the
+    /// background. No creation-time check: the client asked for exactly these objects. The
+    /// final prune may meet them too; an object already gone counts as done there.
+    fn remove_now(&self, filters: protocol::FilterSet, address: SocketAddr) {
+        let remover = self.clone();
+        tokio::spawn(async move {
+            let found = prune::find_kinds(
+                &remover.docker,
+                &[filters],
+                &[prune::Kind::Container, prune::Kind::Network],
+                clock::UnixNanos::MAX,
+                remover.request_timeout,
+            )
+            .await;
+            let report = prune::remove(
+                &remover.docker,
+                found,
+                remover.retries,
+                remover.request_timeout,
+            )
+            .await;
+            log::info(
+                "removed on request",
+                &[
+                    ("address", &address),
+                    ("containers", &report.containers),
+                    ("networks", &report.networks),
+                    ("left", &report.left),
+                ],
+            );
+        });
+    }
+}
+
+async fn accept_clients(
+    listener: TcpListener,
+    book: Arc<FilterBook>,
+    remover: Remover,
+    events: mpsc::Sender<Event>,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, address)) => {
@@ -166,9 +224,9 @@ async fn accept_clients(listener: TcpListener, book: Arc<FilterBook>, events: mp
                 if events.send(Event::Connected(address)).await.is_err() {
                     return;
                 }
-                let (book, events) = (book.clone(), events.clone());
+                let (book, remover, events) = (book.clone(), remover.clone(), events.clone());
                 tokio::spawn(async move {
-                    serve(stream, address, &book).await;
+                    serve(stream, address, &book, &remover).await;
                     let _ = events.send(Event::Disconnected(address)).await;
                 });
             }
@@ -182,12 +240,13 @@ async fn accept_clients(listener: TcpListener, book: Arc<FilterBook>, events: mp
 }
 
 /// Reads filter lines from one client until it closes, answering each with `ACK` when it was
-/// stored and with one `ERROR …` line when it was refused.
+/// stored, `REMOVING` when it asked for objects to be removed now, and one `ERROR …` line
+/// when it was refused.
 ///
 /// A refused line leaves the connection open: Python and Node write their lines without
 /// reading the answers and never reconnect, so closing would leave their session unguarded
 /// and get it pruned while its tests still run. The connection still counts as a client.
-async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook) {
+async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook, remover: &Remover) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     loop {
@@ -213,8 +272,16 @@ async fn serve(stream: TcpStream, address: SocketAddr, book: &FilterBook) {
             log::warn("empty filter received", &[("address", &address)]);
             continue;
         }
-        let answer = match protocol::read_request(&line) {
-            Ok(filters) => {
+        let answer = match protocol::read_any_request(&line) {
+            Ok(protocol::Request::RemoveNow { filters, ids }) => {
+                log::info(
+                    "removing on request",
+                    &[("address", &address), ("filter", &filters), ("ids", &ids)],
+                );
+                remover.remove_now(filters, address);
+                protocol::REMOVING.to_vec()
+            }
+            Ok(protocol::Request::Filter(filters)) => {
                 let shown = filters.to_string();
                 if book.add(filters) {
                     log::info(

@@ -89,10 +89,19 @@
 //! # Cleanup: what removes your containers, and when
 //!
 //! - **Drop.** A [`Container`] or [`Network`] is removed, anonymous volumes included, when it
-//!   is dropped, also while a failing test unwinds. Dropping waits for the engine to confirm
-//!   (at most 30 s). [`Container::remove`] does the same and reports errors.
-//! - **Failed starts.** A start that fails, times out or is abandoned by its caller removes
-//!   what it created before it returns.
+//!   is dropped, also while a failing test unwinds. Dropping returns at once: the removal
+//!   goes on in the background, on the library's own runtime, and a failure is logged
+//!   (`tracing` at `warn`, naming the container). A network's removal waits for the
+//!   container removals still going on, a container's for the per-test databases being
+//!   dropped on its server. [`Container::remove`] and [`Network::remove`] wait and report
+//!   errors: call them where the test needs the object gone (to reuse a name, say).
+//! - **Failed starts.** A start that fails or times out removes what it created before it
+//!   returns; one abandoned by its caller removes it in the background.
+//! - **Exit.** Removals still pending when the process exits normally are handed to the
+//!   session's reaper, which removes them at once, so that no test process (under `cargo
+//!   nextest`, one per test) waits for the engine at its end either; without a reaper that
+//!   takes them (disabled, or the official Ryuk), the exit hook waits for them (at most
+//!   30 s).
 //! - **Shared containers** live in statics, which Rust never drops: they are removed when the
 //!   process exits normally (an exit hook), or, when shared by the processes of a nextest
 //!   run, by the reaper once the run is over.
@@ -129,7 +138,7 @@
 //! | `rabbitmq` | no | [`rabbitmq`]: the RabbitMQ module, with a fresh vhost and user per test |
 //! | `mysql` | no | [`mysql`]: the MySQL and MariaDB module, with fresh databases per test and clients from `mysql_async` |
 #![deny(missing_docs)]
-// One line needs `unsafe`: registering the exit hook (lifecycle/exit.rs).
+// One line needs `unsafe`: registering the exit hook (engine/runtime.rs).
 #![deny(unsafe_code)]
 
 mod container;

@@ -3,6 +3,7 @@
 pub mod concurrent;
 pub mod mysql_suite;
 pub mod nextest;
+pub mod own_containers;
 pub mod postgres_cycle;
 pub mod redis_cycle;
 pub mod suite;

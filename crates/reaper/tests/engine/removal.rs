@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{scene, Kind, SESSION_LABEL};
+use crate::support::{scene, send, Kind, SESSION_LABEL};
 
 #[tokio::test]
 async fn removes_what_matches_once_the_last_client_is_gone() {
@@ -110,6 +110,76 @@ async fn a_stop_signal_prunes_at_once() {
         let logs = scene.logs(&reaper.id).await;
         assert!(logs.contains("msg=\"signal received\""), "{logs}");
         assert!(!scene.exists(Kind::Container, &victim).await, "{logs}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_remove_line_removes_those_objects_of_its_session_now() {
+    scene(|scene| async move {
+        let session = scene.session("exiting");
+        let other = scene.session("bystanders");
+        // A minute before the end-of-session prune: whatever goes sooner went on request.
+        let reaper = scene
+            .start_reaper(
+                &[
+                    ("RYUK_CONNECTION_TIMEOUT", "60s"),
+                    ("RYUK_RECONNECTION_TIMEOUT", "60s"),
+                ],
+                scene.labels(None),
+            )
+            .await;
+        let network = scene.network(Some(&session)).await;
+        let on_network = scene
+            .container(Some(&session), vec![], true, Some(&network))
+            .await;
+        let not_named = scene.container(Some(&session), vec![], false, None).await;
+        let other_session = scene.container(Some(&other), vec![], false, None).await;
+
+        let mut client = reaper
+            .connect(&format!("label={SESSION_LABEL}={session}\n"))
+            .await;
+        // The network is named before its container: the reaper removes containers first.
+        // Another session's container, named by id, must match nothing.
+        let line = format!(
+            "label={SESSION_LABEL}={session}&remove={network}&remove={on_network}\
+             &remove={other_session}\n"
+        );
+        assert_eq!(send(&mut client, line.as_bytes()).await, "REMOVING\n");
+        // A short id is refused: the engine's id filter matches prefixes.
+        let short = format!(
+            "label={SESSION_LABEL}={session}&remove={}\n",
+            &not_named[..12]
+        );
+        let refused = send(&mut client, short.as_bytes()).await;
+        assert!(refused.starts_with("ERROR removal refused"), "{refused}");
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while scene.exists(Kind::Container, &on_network).await
+            || scene.exists(Kind::Network, &network).await
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not removed on request within 15 s:\n{}",
+                scene.logs(&reaper.id).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The totals are logged once the removal is over, a moment after the last object.
+        let mut logs = scene.logs(&reaper.id).await;
+        while !logs.contains("msg=\"removed on request\"") {
+            assert!(std::time::Instant::now() < deadline, "{logs}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            logs = scene.logs(&reaper.id).await;
+        }
+        assert!(logs.contains("containers=1 networks=1 left=0"), "{logs}");
+        for id in [&not_named, &other_session, &reaper.id] {
+            assert!(
+                scene.exists(Kind::Container, id).await,
+                "{id} was removed:\n{logs}"
+            );
+        }
+        drop(client);
     })
     .await;
 }

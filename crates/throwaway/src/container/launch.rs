@@ -75,33 +75,50 @@ pub(crate) async fn launch(
             Created::New(created) => created,
             Created::Existing(container) => return Ok(container),
         };
-        // From here on the container exists: any early return drops it, which removes it.
+        // From here on the container exists: if starting it fails, it is removed before the
+        // error is returned (a caller may retry at once, under the same name); a start
+        // abandoned by its caller drops it, which removes it in the background.
         let container = Container::for_request(engine, request, created.id.clone(), &reference);
-        connect_networks(engine, request, &container).await?;
-        for ((path, _), archive) in request.copies.iter().zip(archives.iter().cloned()) {
-            let who = container.describe();
-            copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
-        }
-        match engine.docker().start_container(container.id(), None).await {
-            Ok(()) => break container,
-            // Every host port is the engine's pick, so another container made at the same
-            // moment may have been given the same one: a new container gets new picks.
-            Err(err) if is_port_collision(&err) && collisions < PORT_COLLISION_RETRIES => {
+        let started = async {
+            connect_networks(engine, request, &container).await?;
+            for ((path, _), archive) in request.copies.iter().zip(archives.iter().cloned()) {
+                let who = container.describe();
+                copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
+            }
+            match engine.docker().start_container(container.id(), None).await {
+                Ok(()) => {}
+                // Every host port is the engine's pick, so another container made at the same
+                // moment may have been given the same one: a new container gets new picks.
+                Err(err) if is_port_collision(&err) && collisions < PORT_COLLISION_RETRIES => {
+                    return Ok(Some(err));
+                }
+                Err(err) => return Err(failed_start(&container, err).await),
+            }
+            container.inner().read_ports().await?;
+            tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
+            wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
+            Ok(None)
+        };
+        match started.await {
+            Ok(None) => break container,
+            Ok(Some(collision)) => {
                 collisions += 1;
                 tracing::info!(
                     container = %container.describe(),
                     "a host port the engine picked was taken when it started; making the \
                      container again with new ports ({})",
-                    engine_detail(&err)
+                    engine_detail(&collision)
                 );
                 container.remove().await?;
             }
-            Err(err) => return Err(failed_start(&container, err).await),
+            Err(err) => {
+                if let Err(removal) = container.remove().await {
+                    tracing::warn!("{removal}");
+                }
+                return Err(err);
+            }
         }
     };
-    container.inner().read_ports().await?;
-    tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
-    wait_until_ready(&request.wait, &**container.inner(), request.startup_timeout).await?;
     tracing::info!(
         container = %container.describe(),
         elapsed = ?began.elapsed(),

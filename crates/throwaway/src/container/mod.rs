@@ -13,6 +13,7 @@ pub(crate) mod reaper;
 mod request;
 mod start;
 mod started;
+pub(crate) mod teardown;
 
 pub use crate::engine::{ContainerPort, Protocol};
 pub use exec::ExecResult;

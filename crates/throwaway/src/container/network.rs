@@ -6,7 +6,7 @@ use std::time::Duration;
 use bollard::models::NetworkCreateRequest;
 use bollard::Docker;
 
-use crate::engine::runtime::{block_on_engine, on_engine};
+use crate::engine::runtime::{finished_within, on_engine, pending, Work};
 use crate::engine::{labels, Engine};
 use crate::error::{engine_status, Error, Result};
 
@@ -24,6 +24,10 @@ use crate::error::{engine_status, Error, Result};
 /// // Another container on `network` reaches it as `cache:6379`.
 /// # drop(db); Ok(()) }
 /// ```
+///
+/// Dropping returns at once: the removal goes on in the background, after the removals of
+/// the containers dropped before it (a network cannot go while containers are attached), and
+/// a failure is logged. [`remove`](Network::remove) waits and reports the error.
 ///
 /// Drop (or remove) the containers before the network: declare the network first, so that it
 /// is dropped last.
@@ -84,15 +88,30 @@ impl Network {
         &self.id
     }
 
-    /// Removes the network now and reports failure.
+    /// Removes the network now and reports failure. Containers dropped before it are
+    /// waited for: their removals go on in the background.
     ///
     /// # Errors
     /// [`crate::ErrorKind::Engine`], e.g. while containers are still attached.
     pub async fn remove(mut self) -> Result<()> {
         self.removed = true;
         let (docker, id, name) = (self.docker.clone(), self.id.clone(), self.name.clone());
-        on_engine(async move { remove(&docker, &id, &name).await }).await
+        on_engine(async move { remove_after_containers(&docker, &id, &name).await }).await
     }
+}
+
+/// How long a network's removal waits for the container removals pending when it began.
+const CONTAINERS_LIMIT: Duration = Duration::from_secs(30);
+
+/// Removes the network once the container removals pending now have ended: any of them may
+/// be of a container attached to it. Which ones are is not known (a container may have
+/// joined it through another handle), and waiting for the others costs nothing a test sees.
+async fn remove_after_containers(docker: &Docker, id: &str, name: &str) -> Result<()> {
+    let containers = pending(Work::RemoveContainer, None);
+    if !finished_within(containers, CONTAINERS_LIMIT).await {
+        tracing::debug!(network = %name, "container removals still pending; removing it anyway");
+    }
+    remove(docker, id, name).await
 }
 
 async fn remove(docker: &Docker, id: &str, name: &str) -> Result<()> {
@@ -118,17 +137,18 @@ async fn remove(docker: &Docker, id: &str, name: &str) -> Result<()> {
 }
 
 impl Drop for Network {
+    /// Hands the removal to the library's runtime and returns at once; see [`Network`].
     fn drop(&mut self) {
         if self.removed {
             return;
         }
         let (docker, id, name) = (self.docker.clone(), self.id.clone(), self.name.clone());
-        let removal = async move { remove(&docker, &id, &name).await };
-        match block_on_engine(removal, Some(Duration::from_secs(15))) {
-            Some(Ok(())) => tracing::debug!(network = %self.name, "removed"),
-            Some(Err(err)) => tracing::warn!(network = %self.name, "{err}"),
-            None => tracing::warn!(network = %self.name, "removal goes on in the background"),
-        }
+        super::teardown::hand_off(Work::RemoveNetwork, id.clone(), async move {
+            match remove_after_containers(&docker, &id, &name).await {
+                Ok(()) => tracing::debug!(network = %name, "removed"),
+                Err(err) => tracing::warn!(network = %name, "{err}"),
+            }
+        });
     }
 }
 

@@ -43,6 +43,9 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Whether this process holds a connection to a reaper right now; set up once.
 static GUARD: OnceCell<watch::Receiver<bool>> = OnceCell::const_new();
 
+/// Where the reaper this process last connected to listens, and the session it guards.
+static CONNECTED_TO: std::sync::Mutex<Option<(String, u16, String)>> = std::sync::Mutex::new(None);
+
 /// Makes sure this session is guarded by a reaper: starts or finds one and connects, once per
 /// process; later calls return at once. Does nothing when the reaper is disabled.
 ///
@@ -162,7 +165,77 @@ async fn handshake(engine: &Engine, host: &str, port: u16) -> Result<TcpStream> 
         }
     }
     tracing::debug!(session = %engine.session_id(), "connected to the reaper");
+    *CONNECTED_TO.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some((host.to_string(), port, engine.session_id().to_string()));
     Ok(stream)
+}
+
+/// How long the exit hook waits for the reaper to take over removals.
+const HAND_OVER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Ids per line handed over: far below the reaper's 64 KiB line limit.
+const IDS_PER_LINE: usize = 200;
+
+/// Whether the reaper took over removals; see [`hand_over`].
+pub(crate) enum HandOver {
+    /// It answered `REMOVING` to every line: it removes them now, whether this process
+    /// lives on or not.
+    Taken,
+    /// Not taken over, and why (no reaper, a reaper that does not know the line, no answer).
+    Refused(String),
+}
+
+/// Asks the session's reaper to remove the session's containers and networks with these
+/// `ids` now, containers first, on a connection of its own: the exit hook's way to end the
+/// process without waiting for the engine. The line is the session filter plus one
+/// `remove=<id>` pair per object (`crates/reaper`'s protocol); our reaper answers it with
+/// `REMOVING`. The official Ryuk answers `ACK` (it keeps the line as one more filter for the
+/// end of the session, a harmless one), which tells the caller to wait for the removals
+/// itself.
+pub(crate) async fn hand_over(ids: &[String]) -> HandOver {
+    let connected = GUARD.get().is_some_and(|connected| *connected.borrow());
+    let address = CONNECTED_TO
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let (Some((host, port, session)), true) = (address, connected) else {
+        return HandOver::Refused("no reaper is connected".to_string());
+    };
+    let lines: Vec<String> = ids
+        .chunks(IDS_PER_LINE)
+        .map(|chunk| {
+            let mut line = session_filter(&session);
+            line.pop(); // the line end, put back after the ids
+            for id in chunk {
+                line.push_str(&format!("&remove={id}"));
+            }
+            line.push('\n');
+            line
+        })
+        .collect();
+    let exchange = async {
+        let mut stream = TcpStream::connect((host.as_str(), port)).await?;
+        let (read, mut write) = stream.split();
+        let mut reader = BufReader::new(read);
+        for line in &lines {
+            write.write_all(line.as_bytes()).await?;
+            let mut reply = String::new();
+            reader.read_line(&mut reply).await?;
+            if reply.trim() != "REMOVING" {
+                return Ok(Some(format!("the reaper answered {:?}", reply.trim())));
+            }
+        }
+        Ok::<_, std::io::Error>(None)
+    };
+    match tokio::time::timeout(HAND_OVER_TIMEOUT, exchange).await {
+        Ok(Ok(None)) => HandOver::Taken,
+        Ok(Ok(Some(why))) => HandOver::Refused(why),
+        Ok(Err(err)) => HandOver::Refused(format!("talking to the reaper at {host}:{port}: {err}")),
+        Err(_) => HandOver::Refused(format!(
+            "the reaper at {host}:{port} did not answer within {} s",
+            HAND_OVER_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 /// The one line sent to a reaper: a filter pinned to this session, the only kind our reaper

@@ -16,19 +16,21 @@ use super::exec::{self, ExecResult};
 use super::inner::{remove, short_id, Inner};
 use super::logs::{self, LogLine, Logs};
 use super::request::ContainerRequest;
-use crate::engine::runtime::{block_on_engine, on_engine};
+use crate::engine::runtime::{finished_within, on_engine, pending, Work};
 use crate::engine::{ContainerPort, Engine};
 use crate::error::{engine_status, Error, Result};
 use crate::wait::Endpoints;
 
-/// How long `Drop` waits for the engine to remove a container before it gives up and lets
-/// the removal finish in the background.
-const DROP_REMOVAL_LIMIT: Duration = Duration::from_secs(30);
+/// How long a removal waits for the work on the container's service that must come first
+/// (see [`Work::BeforeRemoval`]).
+const BEFORE_REMOVAL_LIMIT: Duration = Duration::from_secs(5);
 
 /// A running container, removed (with its anonymous volumes) when dropped.
 ///
-/// Dropping is best effort and never panics; call [`remove`](Container::remove) to see the
-/// error if removal fails.
+/// Dropping returns at once and never panics: the removal goes on in the background, on the
+/// library's runtime, and a failure is logged. Call [`remove`](Container::remove) to wait
+/// for it and see the error. Work that needs the container gone (reusing its name, checking
+/// that nothing is left) should call `remove().await` rather than rely on `drop`.
 pub struct Container {
     inner: Arc<Inner>,
     on_drop: OnDrop,
@@ -316,7 +318,7 @@ impl Container {
     /// [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the engine cannot remove it; a container already gone is fine.
     pub async fn remove(mut self) -> Result<()> {
         self.on_drop = OnDrop::Leave;
-        self.run(|c| async move { remove(&c.docker, &c.id, &c.describe()).await })
+        self.run(|c| async move { remove_after_its_work(&c).await })
             .await
     }
 
@@ -364,23 +366,33 @@ impl Container {
 }
 
 impl Drop for Container {
+    /// Hands the removal to the library's runtime and returns at once: a test never waits
+    /// for the engine to delete files. Failures are logged (`warn`, naming the container);
+    /// [`Container::remove`] is the way to wait and see them. What is still being removed
+    /// when the process exits is finished (or handed to the reaper) by the exit hook.
     fn drop(&mut self) {
         if self.on_drop == OnDrop::Leave {
             return;
         }
         let c = self.inner.clone();
-        let removal = async move { remove(&c.docker, &c.id, &c.describe()).await };
-        let who = self.describe();
-        match block_on_engine(removal, Some(DROP_REMOVAL_LIMIT)) {
-            Some(Ok(())) => tracing::debug!(container = %who, "removed"),
-            Some(Err(err)) => tracing::warn!(container = %who, "{err}"),
-            None => tracing::warn!(
-                container = %who,
-                "removal is taking longer than {} s; it goes on in the background",
-                DROP_REMOVAL_LIMIT.as_secs()
-            ),
-        }
+        super::teardown::hand_off(Work::RemoveContainer, c.id.clone(), async move {
+            let who = c.describe();
+            match remove_after_its_work(&c).await {
+                Ok(()) => tracing::debug!(container = %who, "removed"),
+                Err(err) => tracing::warn!(container = %who, "{err}"),
+            }
+        });
     }
+}
+
+/// Removes the container once the work on its service that must come first has ended
+/// (per-test databases being dropped; bounded, since a paused server would never answer).
+async fn remove_after_its_work(c: &Inner) -> Result<()> {
+    let before = pending(Work::BeforeRemoval, Some(&c.id));
+    if !finished_within(before, BEFORE_REMOVAL_LIMIT).await {
+        tracing::debug!(container = %c.describe(), "removing it while work on its service goes on");
+    }
+    remove(&c.docker, &c.id, &c.describe()).await
 }
 
 impl fmt::Debug for Container {

@@ -6,7 +6,10 @@ use futures_util::StreamExt;
 use throwaway::{ContainerRequest, ErrorKind, Mount, Wait};
 
 use crate::require_engine;
-use crate::support::{container_exists, http_get, raw, volume_exists, REDIS, TOOLS};
+use crate::support::{
+    container_exists, container_gone_within, http_get, raw, volume_exists, volume_gone_within,
+    REDIS, TOOLS,
+};
 
 /// A web server that takes a moment to come up, like a real service.
 fn web() -> ContainerRequest {
@@ -238,18 +241,10 @@ async fn drop_removes_the_container_and_its_anonymous_volumes() {
         .expect("an anonymous volume at /data");
     assert!(volume_exists(&volume).await);
 
-    let began = std::time::Instant::now();
     drop(redis);
-    assert!(
-        began.elapsed() < Duration::from_secs(10),
-        "drop took {:?}",
-        began.elapsed()
-    );
-    assert!(!container_exists(&id).await);
-    assert!(
-        !volume_exists(&volume).await,
-        "anonymous volume {volume} was left behind"
-    );
+    // The removal goes on in the background (see teardown.rs for how fast drop returns).
+    container_gone_within(&id, Duration::from_secs(15)).await;
+    volume_gone_within(&volume, Duration::from_secs(5)).await;
 }
 
 #[tokio::test]

@@ -29,4 +29,5 @@ mod reaper;
 mod redis;
 mod reuse;
 mod shared;
+mod teardown;
 mod waits;

@@ -50,13 +50,26 @@ async fn a_dropped_network_is_removed() {
     let network = Network::new().await.unwrap();
     let name = network.name().to_string();
     drop(network);
-    let err = raw()
-        .inspect_network(
-            &name,
-            None::<bollard::query_parameters::InspectNetworkOptions>,
-        )
-        .await
-        .unwrap_err();
+    // Removed in the background: poll.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let err = loop {
+        let inspected = raw()
+            .inspect_network(
+                &name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await;
+        match inspected {
+            Err(err) => break err,
+            Ok(_) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "network {name} outlived its handle by 15 s"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    };
     assert!(
         matches!(
             err,

@@ -41,6 +41,31 @@ pub async fn container_exists(id: &str) -> bool {
     }
 }
 
+/// Waits until the engine no longer knows container `id`, polling; panics after `within`.
+/// `Drop` removes in the background, so a test that drops a handle polls for the result.
+pub async fn container_gone_within(id: &str, within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    while container_exists(id).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "container {id} still exists {within:?} after its handle was dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the engine no longer knows volume `name`, polling; panics after `within`.
+pub async fn volume_gone_within(name: &str, within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    while volume_exists(name).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "volume {name} still exists {within:?} after its container's handle was dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Whether the engine still knows the volume `name`.
 pub async fn volume_exists(name: &str) -> bool {
     match raw().inspect_volume(name).await {

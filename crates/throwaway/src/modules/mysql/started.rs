@@ -9,7 +9,7 @@ use super::admin::Admin;
 use super::connect::{connect_failed, connect_here, Endpoint};
 use super::{Flavour, PORT};
 use crate::container::Container;
-use crate::engine::runtime::{on_engine, runtime};
+use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::Result;
 use crate::kit::{Isolation, IsolationUnit, Secret};
 
@@ -117,6 +117,7 @@ impl MysqlContainer {
             endpoint,
             admin: Arc::downgrade(&self.admin),
             who: self.who(),
+            container_id: self.container.id().to_string(),
             name,
             kept: false,
         })
@@ -160,6 +161,8 @@ pub struct TestDatabase {
     endpoint: Endpoint,
     admin: Weak<Admin>,
     who: String,
+    /// The server's container, whose removal waits for this database's drop.
+    container_id: String,
     kept: bool,
 }
 
@@ -200,8 +203,10 @@ impl Drop for TestDatabase {
             return; // the container is gone, and the database with it
         };
         let name = std::mem::take(&mut self.name);
-        // Never make a test wait for it.
-        runtime().spawn(async move {
+        // Never make a test wait for it: the drop runs on the library's runtime, and the
+        // container's removal, if it comes next, waits for it instead of killing the server
+        // under it.
+        spawn_tracked(Work::BeforeRemoval, self.container_id.clone(), async move {
             match admin.drop_database(&name).await {
                 Ok(()) => tracing::debug!(database = %name, "dropped"),
                 Err(err) => tracing::debug!(database = %name, "not dropped: {err}"),

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::management::Api;
 use super::{MANAGEMENT_PORT, PORT};
 use crate::container::Container;
-use crate::engine::runtime::{on_engine, runtime};
+use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{self, Isolation, IsolationUnit, Secret, ServiceUrl};
 use crate::modules::wire;
@@ -166,6 +166,7 @@ impl RabbitMqContainer {
             name,
             password,
             api: Some(api),
+            container_id: self.container.id().to_string(),
         };
         // On failure, the unit's drop deletes what was made.
         made.map(|()| unit)
@@ -241,6 +242,8 @@ pub struct TestVhost {
     url: ServiceUrl,
     /// How to delete it; `None` once [`keep`](TestVhost::keep) was called.
     api: Option<Api>,
+    /// The broker's container, whose removal waits for this vhost's deletion.
+    container_id: String,
 }
 
 impl TestVhost {
@@ -278,9 +281,10 @@ impl Drop for TestVhost {
             return;
         };
         let name = std::mem::take(&mut self.name);
-        // Never block a test for it: the deletion runs on the library's runtime. If the
-        // container is gone already, so is the vhost, and the calls fail harmlessly.
-        runtime().spawn(async move {
+        // Never block a test for it: the deletion runs on the library's runtime, and the
+        // container's removal, if it comes next, waits for it. If the container is gone
+        // already, so is the vhost, and the calls fail harmlessly.
+        spawn_tracked(Work::BeforeRemoval, self.container_id.clone(), async move {
             for (what, path) in [
                 ("vhost", Api::path(&["vhosts", &name])),
                 ("user", Api::path(&["users", &name])),

@@ -47,7 +47,7 @@ pub(crate) async fn launch(
     let archives = request
         .copies
         .iter()
-        .map(|(path, source)| copy::archive(path, source))
+        .map(|(path, source)| copy::archive(path, source, None))
         .collect::<Result<Vec<_>>>()?;
     let identity = match role {
         Role::Session => identity::decide(
@@ -66,12 +66,20 @@ pub(crate) async fn launch(
     // From here on the container exists: any early return drops it, which removes it.
     let container = Container::for_request(engine, request, created.id.clone(), &reference);
     connect_networks(engine, request, &container).await?;
-    for ((path, _), archive) in request.copies.iter().zip(archives) {
-        let who = container.describe();
+    let who = container.describe();
+    let sources: Vec<_> = request.copies.iter().map(|(_, source)| source).collect();
+    let owners = copy::lookup_owners(engine.docker(), container.id(), &who, &sources).await?;
+    for (((path, source), archive), owner) in request.copies.iter().zip(archives).zip(owners) {
+        // A named owner is known now that the container exists: the archive made for the
+        // request's hash carried only the name.
+        let archive = match owner {
+            Some(ids) => copy::archive(path, source, Some(ids))?,
+            None => archive,
+        };
         copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
     }
     if let Err(err) = engine.docker().start_container(container.id(), None).await {
-        return Err(failed_start(&container, err).await);
+        return Err(failed_start(&container, request, err).await);
     }
     container.inner().read_ports().await?;
     tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
@@ -194,13 +202,23 @@ async fn connect_networks(
 }
 
 /// The start call itself failed: usually the command cannot be run (not found, not
-/// executable). Say so like an exit during startup, with the exit code and output.
-async fn failed_start(container: &Container, err: bollard::errors::Error) -> Error {
+/// executable), or a fixed host port is taken. Say so like an exit during startup, with the
+/// exit code and output.
+async fn failed_start(
+    container: &Container,
+    request: &ContainerRequest,
+    err: bollard::errors::Error,
+) -> Error {
     let target: &dyn Target = &**container.inner();
     let exit = tokio::time::timeout(std::time::Duration::from_secs(2), target.exited())
         .await
         .unwrap_or_default();
-    report::failed_to_start(target, &exit, &engine_detail(&err))
-        .await
-        .with_source(err)
+    report::failed_to_start(
+        target,
+        &exit,
+        &engine_detail(&err),
+        &request.fixed_host_ports,
+    )
+    .await
+    .with_source(err)
 }

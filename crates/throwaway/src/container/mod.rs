@@ -15,6 +15,7 @@ mod start;
 mod started;
 
 pub use crate::engine::{ContainerPort, Protocol};
+pub use copy::FileMode;
 pub use exec::ExecResult;
 pub(crate) use identity::in_shared_scope;
 pub(crate) use inner::remove as remove_by_id;

@@ -27,6 +27,19 @@
 //! given, the server runs as the image's `memcache` user and listens on port 11211, and it
 //! logs nothing unless asked (`-v`). So readiness is a real `version` command through the
 //! published port, answered with `VERSION …`, each attempt limited to 2 s.
+//!
+//! # What the module adds to the request
+//!
+//! [`Memcached::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 11211 ([`PORT`]), on a random host port | always |
+//! | command | `memcached -m <memory_mb>` ([`memory_mb`](Memcached::memory_mb), 64 by default), then each [`arg`](Memcached::arg) in the order added | always |
+//!
+//! Server settings are memcached's own options, given with [`arg`](Memcached::arg) and
+//! [`args`](Memcached::args): `.args(["-I", "2m", "-c", "2048"])`. The container port is
+//! not a setting: a `-p` here would leave the module probing 11211.
 
 mod container;
 

@@ -37,6 +37,22 @@
 //! Readiness is a real protocol exchange through the published port: the server's `INFO`,
 //! then `CONNECT` with the login and `PING`, answered with `PONG`. A server that refuses
 //! the login fails the start at once with [`ErrorKind::Service`].
+//!
+//! # What the module adds to the request
+//!
+//! [`Nats::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed ports | 4222 ([`PORT`]) and 8222 ([`MONITORING_PORT`]), on random host ports | always |
+//! | file [`CONFIG_PATH`] | `port: 4222`, `http_port: 8222`, and the `authorization` block of [`token`](Nats::token) or [`user_password`](Nats::user_password) | always |
+//! | command | `--config /throwaway-nats.conf`, `-js --store_dir …` with [`jetstream`](Nats::jetstream), then each [`arg`](Nats::arg) in the order added | always |
+//! | tmpfs | at [`JETSTREAM_DIR`] | with [`jetstream`](Nats::jetstream) |
+//!
+//! Server settings are `nats-server`'s options, given with [`arg`](Nats::arg) and
+//! [`args`](Nats::args) (`.args(["--max_payload", "2MB"])`); they come after the
+//! configuration file, so they win over it. The ports are not settings: a `--port` here
+//! would leave the module probing 4222.
 
 mod config;
 mod container;

@@ -115,6 +115,39 @@ async fn extra_arguments_reach_the_server() {
 }
 
 #[tokio::test]
+async fn a_container_port_and_settings_reach_the_server() {
+    require_engine!();
+    let redis = Redis::default()
+        .port(6380)
+        .setting("maxmemory-policy", "allkeys-lru")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        redis.host_port(),
+        redis.container().host_port(6380).unwrap()
+    );
+    let mut connection = redis.async_connection().await.unwrap();
+    let config: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("port")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(config, ["port", "6380"]);
+    let config: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(config, ["maxmemory-policy", "allkeys-lru"]);
+    let database = redis.fresh_database().await.unwrap();
+    let mut own = database.async_connection().await.unwrap();
+    assert_eq!(ping(&mut own).await.unwrap(), "PONG");
+}
+
+#[tokio::test]
 async fn fresh_databases_are_distinct_empty_and_isolated() {
     require_engine!();
     let redis = Redis::new(REDIS).password(PASSWORD).start().await.unwrap();

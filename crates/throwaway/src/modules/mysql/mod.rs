@@ -297,9 +297,11 @@ impl Mysql {
     /// The server command: the fast options unless durable, the port, the settings; `None`
     /// when there is nothing to add to the image's own.
     fn command(&self) -> Option<Vec<String>> {
-        let fast = (!self.durable)
-            .then(|| self.flavour.fast_options())
-            .unwrap_or_default();
+        let fast: &[&str] = if self.durable {
+            &[]
+        } else {
+            self.flavour.fast_options()
+        };
         let mut options: Vec<String> = fast.iter().map(|o| o.to_string()).collect();
         options.extend(self.port.map(|port| format!("--port={port}")));
         options.extend(self.settings.iter().map(|(k, v)| format!("--{k}={v}")));

@@ -18,7 +18,7 @@ pub(super) fn command(
     port: Option<u16>,
     settings: &[(String, String)],
 ) -> Option<Vec<String>> {
-    let fast = fast.then_some(FAST.as_slice()).unwrap_or_default();
+    let fast: &[(&str, &str)] = if fast { &FAST } else { &[] };
     let port = port.map(|port| ("port".to_string(), port.to_string()));
     let all: Vec<(String, String)> = fast
         .iter()

@@ -204,6 +204,40 @@ impl<C: Borrow<container::Container>> Container<C> {
         block_on(self.inner().copy_bytes_to(contents, container_path))
     }
 
+    /// Copies a host file or folder into the container with the mode and owner of `mode`
+    /// (see [`crate::FileMode`]).
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::Io`], [`crate::ErrorKind::Engine`], or
+    /// [`crate::ErrorKind::InvalidRequest`] for an owner name the image does not know.
+    pub fn copy_file_to_with(
+        &self,
+        host_path: impl Into<PathBuf>,
+        container_path: impl Into<String>,
+        mode: crate::FileMode,
+    ) -> Result<()> {
+        block_on(
+            self.inner()
+                .copy_file_to_with(host_path, container_path, mode),
+        )
+    }
+
+    /// Writes `contents` to a file in the container with the mode and owner of `mode`.
+    ///
+    /// # Errors
+    /// As [`copy_file_to_with`](Container::copy_file_to_with).
+    pub fn copy_bytes_to_with(
+        &self,
+        contents: impl Into<Vec<u8>>,
+        container_path: impl Into<String>,
+        mode: crate::FileMode,
+    ) -> Result<()> {
+        block_on(
+            self.inner()
+                .copy_bytes_to_with(contents, container_path, mode),
+        )
+    }
+
     /// Reads a file out of the container.
     ///
     /// # Errors

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     WaitTimeout,
     /// A container port was asked for that the request never exposed.
     PortNotExposed,
+    /// A host port the request asked for (with
+    /// [`exposed_port_at`](crate::ContainerRequest::exposed_port_at)) is in use by another
+    /// process or container: choose another port, or let the engine pick one.
+    PortTaken,
     /// A command run in the container could not be started.
     Exec,
     /// The engine answered a call with an error not covered by a more specific kind.

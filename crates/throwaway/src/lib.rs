@@ -154,8 +154,8 @@ mod wait;
 pub mod blocking;
 
 pub use container::{
-    Container, ContainerPort, ContainerRequest, ExecResult, LogLine, LogSource, Logs, Mount,
-    Network, Protocol, PublishedPort, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
+    Container, ContainerPort, ContainerRequest, ExecResult, FileMode, LogLine, LogSource, Logs,
+    Mount, Network, Protocol, PublishedPort, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,
 };
 pub use engine::{engine_info, skip_without_engine, EngineInfo};
 pub use error::{Error, ErrorKind, Result};
@@ -180,8 +180,29 @@ pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-/// The engine API's own types, for [`ContainerRequest::with_create_body`]. They come from
-/// the `bollard` crate and follow its version.
+/// The engine API's own types, for [`ContainerRequest::with_create_body`]: the create
+/// body and what its fields hold (ports and their bindings, mounts, networking, health
+/// checks, limits, restart policies), so that an edit needs no direct dependency on
+/// `bollard`. They come from that crate and follow its version.
+///
+/// ```
+/// use throwaway::raw::{DeviceMapping, HostConfig};
+/// use throwaway::ContainerRequest;
+/// let request = ContainerRequest::new("throwaway-test/tools:1").with_create_body(|body| {
+///     let host: &mut HostConfig = body.host_config.get_or_insert_with(Default::default);
+///     host.devices = Some(vec![DeviceMapping {
+///         path_on_host: Some("/dev/fuse".into()),
+///         path_in_container: Some("/dev/fuse".into()),
+///         cgroup_permissions: Some("rwm".into()),
+///     }]);
+/// });
+/// # let _ = request;
+/// ```
 pub mod raw {
-    pub use bollard::models::{ContainerCreateBody, HostConfig};
+    pub use bollard::models::{
+        ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig,
+        HostConfigLogConfig, Mount, MountTmpfsOptions, MountType, MountVolumeOptions,
+        NetworkingConfig, PortBinding, PortMap, ResourcesUlimits, RestartPolicy,
+        RestartPolicyNameEnum,
+    };
 }

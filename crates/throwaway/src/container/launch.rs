@@ -57,7 +57,7 @@ pub(crate) async fn launch(
     let archives = request
         .copies
         .iter()
-        .map(|(path, source)| copy::archive(path, source))
+        .map(|(path, source)| copy::archive(path, source, None))
         .collect::<Result<Vec<_>>>()?;
     let identity = match role {
         Role::Session => identity::decide(
@@ -81,18 +81,33 @@ pub(crate) async fn launch(
         let container = Container::for_request(engine, request, created.id.clone(), &reference);
         let started = async {
             connect_networks(engine, request, &container).await?;
-            for ((path, _), archive) in request.copies.iter().zip(archives.iter().cloned()) {
-                let who = container.describe();
+            let who = container.describe();
+            let sources: Vec<_> = request.copies.iter().map(|(_, source)| source).collect();
+            let owners = copy::lookup_owners(engine.docker(), container.id(), &who, &sources).await?;
+            for (((path, source), archive), owner) in
+                request.copies.iter().zip(archives.iter().cloned()).zip(owners)
+            {
+                // A named owner is known now that the container exists: the archive made for
+                // the request's hash carried only the name.
+                let archive = match owner {
+                    Some(ids) => copy::archive(path, source, Some(ids))?,
+                    None => archive,
+                };
                 copy::upload_archive(engine.docker(), container.id(), &who, path, archive).await?;
             }
             match engine.docker().start_container(container.id(), None).await {
                 Ok(()) => {}
-                // Every host port is the engine's pick, so another container made at the same
-                // moment may have been given the same one: a new container gets new picks.
-                Err(err) if is_port_collision(&err) && collisions < PORT_COLLISION_RETRIES => {
+                // When every host port is the engine's pick, another container made at the
+                // same moment may have been given the same one: a new container gets new
+                // picks. A port the caller fixed is theirs to free (PortTaken).
+                Err(err)
+                    if is_port_collision(&err)
+                        && request.fixed_host_ports.is_empty()
+                        && collisions < PORT_COLLISION_RETRIES =>
+                {
                     return Ok(Some(err));
                 }
-                Err(err) => return Err(failed_start(&container, err).await),
+                Err(err) => return Err(failed_start(&container, request, err).await),
             }
             container.inner().read_ports().await?;
             tracing::debug!(container = %container.describe(), elapsed = ?began.elapsed(), "started; waiting until ready");
@@ -237,15 +252,25 @@ async fn connect_networks(
 }
 
 /// The start call itself failed: usually the command cannot be run (not found, not
-/// executable). Say so like an exit during startup, with the exit code and output.
-async fn failed_start(container: &Container, err: bollard::errors::Error) -> Error {
+/// executable), or a fixed host port is taken. Say so like an exit during startup, with the
+/// exit code and output.
+async fn failed_start(
+    container: &Container,
+    request: &ContainerRequest,
+    err: bollard::errors::Error,
+) -> Error {
     let target: &dyn Target = &**container.inner();
     let exit = tokio::time::timeout(std::time::Duration::from_secs(2), target.exited())
         .await
         .unwrap_or_default();
-    report::failed_to_start(target, &exit, &engine_detail(&err))
-        .await
-        .with_source(err)
+    report::failed_to_start(
+        target,
+        &exit,
+        &engine_detail(&err),
+        &request.fixed_host_ports,
+    )
+    .await
+    .with_source(err)
 }
 
 #[cfg(test)]

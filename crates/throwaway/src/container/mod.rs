@@ -16,6 +16,7 @@ mod started;
 pub(crate) mod teardown;
 
 pub use crate::engine::{ContainerPort, Protocol};
+pub use copy::FileMode;
 pub use exec::ExecResult;
 pub(crate) use identity::in_shared_scope;
 pub(crate) use inner::remove as remove_by_id;

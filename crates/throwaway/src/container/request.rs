@@ -10,7 +10,7 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
 };
 
-use super::copy::CopySource;
+use super::copy::{CopySource, FileMode};
 use super::{ContainerPort, Mount, Network};
 use crate::image::PullPolicy;
 use crate::wait::Wait;
@@ -46,6 +46,8 @@ pub struct ContainerRequest {
     pub(crate) cmd: Option<Vec<String>>,
     pub(crate) entrypoint: Option<Vec<String>>,
     pub(crate) exposed_ports: Vec<ContainerPort>,
+    /// The exposed ports published on a host port of the caller's choosing, not a random one.
+    pub(crate) fixed_host_ports: BTreeMap<ContainerPort, u16>,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) mounts: Vec<Mount>,
     pub(crate) user: Option<String>,
@@ -88,6 +90,7 @@ impl ContainerRequest {
             cmd: None,
             entrypoint: None,
             exposed_ports: Vec::new(),
+            fixed_host_ports: BTreeMap::new(),
             labels: BTreeMap::new(),
             mounts: Vec::new(),
             user: None,
@@ -128,6 +131,12 @@ impl ContainerRequest {
     /// added.
     pub fn exposed_ports(&self) -> &[ContainerPort] {
         &self.exposed_ports
+    }
+
+    /// The host port that [`exposed_port_at`](ContainerRequest::exposed_port_at) fixed for
+    /// `port`, if any; `None` means a random one.
+    pub fn fixed_host_port(&self, port: impl Into<ContainerPort>) -> Option<u16> {
+        self.fixed_host_ports.get(&port.into()).copied()
     }
 
     /// The readiness check set with [`wait_for`](ContainerRequest::wait_for); its
@@ -174,6 +183,37 @@ impl ContainerRequest {
         let port = port.into();
         if !self.exposed_ports.contains(&port) {
             self.exposed_ports.push(port);
+        }
+        self
+    }
+
+    /// Exposes a container port and publishes it on the fixed `host_port`, rather than on a
+    /// random one: the exception, for a client that cannot be told a port (a test suite
+    /// that expects `localhost:5433`, a fixture shared with a compose file).
+    ///
+    /// Prefer [`exposed_port`](ContainerRequest::exposed_port): a fixed port is taken by
+    /// the first container or process that binds it, so two tests (or two runs of the
+    /// suite) asking for the same one cannot run at once. The port is still bound to
+    /// `127.0.0.1` for a local engine. Calling it for a port already exposed fixes that
+    /// port's host port; [`Container::host_port`](crate::Container::host_port) returns it
+    /// like any other.
+    ///
+    /// ```
+    /// use throwaway::ContainerRequest;
+    /// // PostgreSQL at 127.0.0.1:5433, where the suite's configuration expects it.
+    /// let request = ContainerRequest::new("postgres:15").exposed_port_at(5432, 5433);
+    /// assert_eq!(request.fixed_host_port(5432), Some(5433));
+    /// ```
+    ///
+    /// Starting fails with [`ErrorKind::PortTaken`](crate::ErrorKind::PortTaken) if
+    /// something else holds the host port; a `host_port` of 0 asks for a random one again.
+    pub fn exposed_port_at(mut self, port: impl Into<ContainerPort>, host_port: u16) -> Self {
+        let port = port.into();
+        self = self.exposed_port(port);
+        if host_port == 0 {
+            self.fixed_host_ports.remove(&port);
+        } else {
+            self.fixed_host_ports.insert(port, host_port);
         }
         self
     }
@@ -267,30 +307,59 @@ impl ContainerRequest {
 
     /// Copies a host file or folder into the container, at `container_path`, before it
     /// starts (so an entrypoint can already see it).
+    ///
+    /// The copy belongs to root (uid 0, gid 0), with mode `0644`, or `0755` if the file is
+    /// executable on the host (folders `0755`), whatever the host file's owner and mode.
+    /// For another mode or owner (a key file a server reads as its own user), use
+    /// [`copy_file_with`](ContainerRequest::copy_file_with).
     pub fn copy_file(
-        mut self,
+        self,
         host_path: impl Into<PathBuf>,
         container_path: impl Into<String>,
     ) -> Self {
+        self.copy_file_with(host_path, container_path, FileMode::default())
+    }
+
+    /// Copies a host file or folder into the container before it starts, as
+    /// [`copy_file`](ContainerRequest::copy_file) does, with the permission bits and owner
+    /// of `mode` (see [`FileMode`]): `FileMode::new(0o600).owner_name("postgres")`.
+    ///
+    /// An owner given by name is looked up in the container's `/etc/passwd` after it is
+    /// created; starting fails with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)
+    /// if the image has no such user.
+    pub fn copy_file_with(
+        mut self,
+        host_path: impl Into<PathBuf>,
+        container_path: impl Into<String>,
+        mode: FileMode,
+    ) -> Self {
         self.copies
-            .push((container_path.into(), CopySource::Path(host_path.into())));
+            .push((container_path.into(), CopySource::path(host_path, mode)));
         self
     }
 
-    /// Writes `contents` to a file at `container_path` before the container starts
-    /// (permissions `0644`).
+    /// Writes `contents` to a file at `container_path` before the container starts, owned
+    /// by root (uid 0, gid 0) with mode `0644`. For another mode or owner, use
+    /// [`copy_bytes_with`](ContainerRequest::copy_bytes_with).
     pub fn copy_bytes(
-        mut self,
+        self,
         contents: impl Into<Vec<u8>>,
         container_path: impl Into<String>,
     ) -> Self {
-        self.copies.push((
-            container_path.into(),
-            CopySource::Bytes {
-                data: contents.into(),
-                mode: 0o644,
-            },
-        ));
+        self.copy_bytes_with(contents, container_path, FileMode::default())
+    }
+
+    /// Writes `contents` to a file at `container_path` before the container starts, with
+    /// the permission bits and owner of `mode` (see [`FileMode`] and
+    /// [`copy_file_with`](ContainerRequest::copy_file_with)).
+    pub fn copy_bytes_with(
+        mut self,
+        contents: impl Into<Vec<u8>>,
+        container_path: impl Into<String>,
+        mode: FileMode,
+    ) -> Self {
+        self.copies
+            .push((container_path.into(), CopySource::bytes(contents, mode)));
         self
     }
 
@@ -378,8 +447,8 @@ impl ContainerRequest {
         body
     }
 
-    /// Ports published on random host ports of `publish_on`, mounts, limits, and the first
-    /// network.
+    /// Ports published on host ports of `publish_on` (random ones unless fixed), mounts,
+    /// limits, and the first network.
     fn host_config(&self, publish_on: Option<&str>) -> HostConfig {
         let port_bindings = self
             .exposed_ports
@@ -388,7 +457,12 @@ impl ContainerRequest {
                 let binding = PortBinding {
                     host_ip: publish_on.map(str::to_string),
                     // Empty: the engine picks a free port.
-                    host_port: Some(String::new()),
+                    host_port: Some(
+                        self.fixed_host_ports
+                            .get(port)
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                    ),
                 };
                 (port.to_string(), Some(vec![binding]))
             })
@@ -475,6 +549,7 @@ impl fmt::Debug for ContainerRequest {
             .field("cmd", &self.cmd)
             .field("entrypoint", &self.entrypoint)
             .field("exposed_ports", &self.exposed_ports)
+            .field("fixed_host_ports", &self.fixed_host_ports)
             .field("labels", &self.labels)
             .field("mounts", &self.mounts)
             .field("copied", &self.copied_paths().collect::<Vec<_>>())
@@ -541,6 +616,33 @@ mod tests {
         assert_eq!(host.nano_cpus, Some(500_000_000));
         assert_eq!(host.mounts.unwrap()[0].target.as_deref(), Some("/data"));
         assert!(body.networking_config.is_none());
+    }
+
+    #[test]
+    fn a_fixed_host_port_is_bound_on_the_same_address() {
+        let request = ContainerRequest::new("postgres:15")
+            .exposed_port(5432)
+            .exposed_port_at(5432, 5433)
+            .exposed_port_at(ContainerPort::udp(53), 5353)
+            .exposed_port(9000);
+        assert_eq!(
+            request.exposed_ports(),
+            [
+                ContainerPort::tcp(5432),
+                ContainerPort::udp(53),
+                ContainerPort::tcp(9000)
+            ]
+        );
+        let bindings = body(&request).host_config.unwrap().port_bindings.unwrap();
+        let port = |key: &str| bindings[key].as_ref().unwrap()[0].clone();
+        assert_eq!(port("5432/tcp").host_port.as_deref(), Some("5433"));
+        assert_eq!(port("5432/tcp").host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(port("53/udp").host_port.as_deref(), Some("5353"));
+        assert_eq!(port("9000/tcp").host_port.as_deref(), Some(""));
+        assert!(format!("{request:?}").contains("5433"));
+        // 0 gives the random port back.
+        let random = request.exposed_port_at(5432, 0);
+        assert_eq!(random.fixed_host_port(5432), None);
     }
 
     #[test]

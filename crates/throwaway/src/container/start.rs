@@ -51,6 +51,8 @@ impl ContainerRequest {
     /// - [`ErrorKind::ImageUnavailable`]: the image is absent and could not be pulled.
     /// - [`ErrorKind::ContainerExited`]: the container stopped before it was ready.
     /// - [`ErrorKind::WaitTimeout`]: it was not ready within the startup timeout.
+    /// - [`ErrorKind::PortTaken`]: a host port fixed with
+    ///   [`exposed_port_at`](ContainerRequest::exposed_port_at) is held by something else.
     /// - [`ErrorKind::Engine`]: the engine refused a call (e.g. a name already in use).
     pub async fn start(self) -> Result<Container> {
         let image = ImageRef::parse(&self.image)?;

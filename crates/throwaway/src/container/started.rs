@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::query_parameters::{DownloadFromContainerOptionsBuilder, StopContainerOptionsBuilder};
+use bollard::query_parameters::StopContainerOptionsBuilder;
 use bollard::Docker;
 use futures_util::stream::Stream;
-use futures_util::{FutureExt, TryStreamExt};
+use futures_util::FutureExt;
 
-use super::copy::{self, CopySource};
+use super::copy::{self, CopySource, FileMode};
 use super::exec::{self, ExecResult};
 use super::inner::{remove, short_id, Inner};
 use super::logs::{self, LogLine, Logs};
@@ -187,7 +187,9 @@ impl Container {
         logs::follow(&self.inner.docker, &self.inner.id, None)
     }
 
-    /// Copies a host file or folder into the running container at `container_path`.
+    /// Copies a host file or folder into the running container at `container_path`,
+    /// owned by root, mode `0644` (`0755` if executable on the host; folders `0755`); see
+    /// [`copy_file_to_with`](Container::copy_file_to_with) for another mode or owner.
     ///
     /// # Errors
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) if the host file cannot be read, [`ErrorKind::Engine`](crate::ErrorKind::Engine) if the
@@ -197,11 +199,28 @@ impl Container {
         host_path: impl Into<PathBuf>,
         container_path: impl Into<String>,
     ) -> Result<()> {
-        self.upload(container_path.into(), CopySource::Path(host_path.into()))
+        self.copy_file_to_with(host_path, container_path, FileMode::default())
             .await
     }
 
-    /// Writes `contents` to a file at `container_path` in the running container.
+    /// Copies a host file or folder into the running container at `container_path`, with
+    /// the permission bits and owner of `mode` (see [`FileMode`]).
+    ///
+    /// # Errors
+    /// As [`copy_file_to`](Container::copy_file_to); [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)
+    /// for an owner name the container's `/etc/passwd` does not know.
+    pub async fn copy_file_to_with(
+        &self,
+        host_path: impl Into<PathBuf>,
+        container_path: impl Into<String>,
+        mode: FileMode,
+    ) -> Result<()> {
+        self.upload(container_path.into(), CopySource::path(host_path, mode))
+            .await
+    }
+
+    /// Writes `contents` to a file at `container_path` in the running container, owned by
+    /// root, mode `0644`; see [`copy_bytes_to_with`](Container::copy_bytes_to_with).
     ///
     /// # Errors
     /// As [`copy_file_to`](Container::copy_file_to).
@@ -210,11 +229,23 @@ impl Container {
         contents: impl Into<Vec<u8>>,
         container_path: impl Into<String>,
     ) -> Result<()> {
-        let source = CopySource::Bytes {
-            data: contents.into(),
-            mode: 0o644,
-        };
-        self.upload(container_path.into(), source).await
+        self.copy_bytes_to_with(contents, container_path, FileMode::default())
+            .await
+    }
+
+    /// Writes `contents` to a file at `container_path` in the running container, with the
+    /// permission bits and owner of `mode` (see [`FileMode`]).
+    ///
+    /// # Errors
+    /// As [`copy_file_to_with`](Container::copy_file_to_with).
+    pub async fn copy_bytes_to_with(
+        &self,
+        contents: impl Into<Vec<u8>>,
+        container_path: impl Into<String>,
+        mode: FileMode,
+    ) -> Result<()> {
+        self.upload(container_path.into(), CopySource::bytes(contents, mode))
+            .await
     }
 
     async fn upload(&self, path: String, source: CopySource) -> Result<()> {
@@ -231,21 +262,8 @@ impl Container {
     /// directory.
     pub async fn copy_file_from(&self, container_path: impl Into<String>) -> Result<Vec<u8>> {
         let path = container_path.into();
-        self.run(|c| async move {
-            let who = c.describe();
-            let options = DownloadFromContainerOptionsBuilder::new()
-                .path(&path)
-                .build();
-            let archive: Vec<u8> = c
-                .docker
-                .download_from_container(&c.id, Some(options))
-                .map_ok(|chunk| chunk.to_vec())
-                .try_concat()
-                .await
-                .map_err(|e| Error::engine(format!("copying {path} out of {who}"), e))?;
-            copy::single_file(&archive, &path, &who)
-        })
-        .await
+        self.run(|c| async move { copy::download(&c.docker, &c.id, &c.describe(), &path).await })
+            .await
     }
 
     /// Stops the container (SIGTERM, then SIGKILL after 10 s). It keeps its state and can be

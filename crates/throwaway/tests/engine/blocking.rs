@@ -32,6 +32,10 @@ fn a_plain_test_starts_uses_and_removes_containers() {
 
     client.copy_bytes_to(b"x".to_vec(), "/tmp/x").unwrap();
     assert_eq!(client.copy_file_from("/tmp/x").unwrap(), b"x");
+    let mode = throwaway::FileMode::new(0o600).owner_name("daemon");
+    client.copy_bytes_to_with("k", "/tmp/k", mode).unwrap();
+    let stat = client.exec(["stat", "-c", "%a %U", "/tmp/k"]).unwrap();
+    assert_eq!(stat.stdout_text().trim(), "600 daemon");
     assert!(web.logs().is_ok());
 
     client.remove().unwrap();

@@ -20,6 +20,7 @@ mod mysql;
 #[cfg(feature = "nats")]
 mod nats;
 mod networks;
+mod ports;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "rabbitmq")]

@@ -171,3 +171,15 @@ async fn a_server_that_exits_during_start_is_reported_with_its_code_and_last_lin
     assert!(message.contains("no-such-option"), "{message}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[tokio::test]
+async fn another_container_port_is_where_the_server_listens() {
+    require_engine!();
+    let memcached = Memcached::new(IMAGE).port(11300).start().await.unwrap();
+    assert_eq!(
+        memcached.host_port(),
+        memcached.container().host_port(11300).unwrap()
+    );
+    set(&memcached.address(), "k", "v").await;
+    assert_eq!(get(&memcached.address(), "k").await.as_deref(), Some("v"));
+}

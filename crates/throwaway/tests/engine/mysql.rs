@@ -365,3 +365,30 @@ async fn a_restarted_server_is_prepared_again_and_still_hands_out_databases(imag
         .unwrap();
     assert_eq!(one::<i64>(&mut conn, "SELECT count(*) FROM notes").await, 1);
 }
+
+case!(a_container_port_and_options_reach_the_server_after_the_fast_ones);
+async fn a_container_port_and_options_reach_the_server_after_the_fast_ones(image: &str) {
+    let db = Mysql::new(image)
+        .port(3307)
+        .setting("max_connections", "77")
+        .setting("character-set-server", "utf8mb4")
+        .fresh_databases_ahead(1)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(db.host_port(), db.container().host_port(3307).unwrap());
+    assert!(db.container().host_port(3306).is_err());
+    let mut conn = connect(&db.connection_url()).await;
+    assert_eq!(one::<i64>(&mut conn, "SELECT @@port").await, 3307);
+    assert_eq!(one::<i64>(&mut conn, "SELECT @@max_connections").await, 77);
+    assert_eq!(
+        one::<String>(&mut conn, "SELECT @@character_set_server").await,
+        "utf8mb4"
+    );
+    // The module's fast options are still in force.
+    let flush: i64 = one(&mut conn, "SELECT @@innodb_flush_log_at_trx_commit").await;
+    assert_eq!(flush, 0);
+    let fresh = db.fresh_database().await.unwrap();
+    let mut own = fresh.client().await.unwrap();
+    assert_eq!(one::<i64>(&mut own, "SELECT 1").await, 1);
+}

@@ -332,3 +332,23 @@ async fn the_token_stays_out_of_debug_inspect_and_logs() {
     let logs = format!("{}{}", logs.stdout_text(), logs.stderr_text());
     assert!(!leaks(&logs), "{logs}");
 }
+
+#[tokio::test]
+async fn another_client_port_is_where_the_server_listens() {
+    require_engine!();
+    let nats = Nats::new(IMAGE)
+        .token(TOKEN)
+        .port(4300)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(nats.host_port(), nats.container().host_port(4300).unwrap());
+    assert!(
+        nats.connection_url()
+            .ends_with(&format!(":{}", nats.host_port())),
+        "{}",
+        nats.connection_url()
+    );
+    let (_client, answer) = Client::connect(nats.host_port(), &token_json(TOKEN)).await;
+    assert_eq!(answer, "PONG");
+}

@@ -943,3 +943,77 @@ async fn a_restarted_server_follows_its_new_port_and_still_hands_out_migrated_da
         .unwrap();
     assert_eq!(one_i64(&client, "SELECT count(*) FROM notes").await, 1);
 }
+
+/// A host port that nothing holds right now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_port_settings_a_fixed_host_port_and_a_key_file_reach_the_server() {
+    require_engine!();
+    let host_port = free_port();
+    let pg = Postgres::default()
+        .port(5433)
+        .setting("work_mem", "12MB")
+        .setting("application_name", "fix16")
+        .with_request(move |request| {
+            request.exposed_port_at(5433, host_port).copy_bytes_with(
+                "not really a key",
+                "/etc/throwaway/server.key",
+                throwaway::FileMode::new(0o600).owner_name("postgres"),
+            )
+        })
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(pg.host_port(), host_port);
+    assert!(
+        pg.connection_url().contains(&format!(":{host_port}/")),
+        "{}",
+        pg.connection_url()
+    );
+    let client = pg.client().await.unwrap();
+    assert_eq!(one_text(&client, "SHOW port").await, "5433");
+    assert_eq!(one_text(&client, "SHOW work_mem").await, "12MB");
+    // The module's own settings are still there, before the caller's.
+    assert_eq!(one_text(&client, "SHOW fsync").await, "off");
+    let db = pg.fresh_database().await.unwrap();
+    assert_eq!(
+        one_i64(&db.client().await.unwrap(), "SELECT 1::bigint").await,
+        1
+    );
+
+    let ids = pg
+        .container()
+        .exec(["sh", "-c", "echo \"$(id -u postgres) $(id -g postgres)\""])
+        .await
+        .unwrap()
+        .stdout_text();
+    let stat = pg
+        .container()
+        .exec(["stat", "-c", "%a %u %g", "/etc/throwaway/server.key"])
+        .await
+        .unwrap()
+        .stdout_text();
+    assert_eq!(stat.trim(), format!("600 {}", ids.trim()));
+}
+
+#[tokio::test]
+async fn a_server_moved_to_another_port_says_the_port_when_it_times_out() {
+    require_engine!();
+    let err = Postgres::default()
+        .init_sql(
+            "move.sh",
+            "echo \"port = 5433\" >> \"$PGDATA/postgresql.conf\"\n",
+        )
+        .startup_timeout(Duration::from_secs(12))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WaitTimeout, "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("container port 5432"), "{message}");
+    assert!(message.contains("Postgres::port"), "{message}");
+}

@@ -22,6 +22,17 @@ async fn ping(connection: &mut redis::aio::MultiplexedConnection) -> redis::Redi
     redis::cmd("PING").query_async(connection).await
 }
 
+/// The server's value of the configuration parameter `key`.
+async fn config_get(connection: &mut redis::aio::MultiplexedConnection, key: &str) -> String {
+    let pair: (String, String) = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(key)
+        .query_async(connection)
+        .await
+        .unwrap();
+    pair.1
+}
+
 #[tokio::test]
 async fn a_started_server_answers_ping_at_its_url() {
     require_engine!();
@@ -90,28 +101,37 @@ async fn extra_arguments_reach_the_server() {
         .await
         .unwrap();
     let mut connection = redis.async_connection().await.unwrap();
-    let config: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("appendonly")
-        .query_async(&mut connection)
-        .await
-        .unwrap();
-    assert_eq!(config, ["appendonly", "yes"]);
-    let config: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("maxmemory-policy")
-        .query_async(&mut connection)
-        .await
-        .unwrap();
-    assert_eq!(config, ["maxmemory-policy", "allkeys-lru"]);
+    assert_eq!(config_get(&mut connection, "appendonly").await, "yes");
+    assert_eq!(
+        config_get(&mut connection, "maxmemory-policy").await,
+        "allkeys-lru"
+    );
     // The module's own argument is there too, unless overridden.
-    let config: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("databases")
-        .query_async(&mut connection)
+    assert_eq!(config_get(&mut connection, "databases").await, "1024");
+}
+
+#[tokio::test]
+async fn a_container_port_and_settings_reach_the_server() {
+    require_engine!();
+    let redis = Redis::default()
+        .port(6380)
+        .setting("maxmemory-policy", "allkeys-lru")
+        .start()
         .await
         .unwrap();
-    assert_eq!(config, ["databases", "1024"]);
+    assert_eq!(
+        redis.host_port(),
+        redis.container().host_port(6380).unwrap()
+    );
+    let mut connection = redis.async_connection().await.unwrap();
+    assert_eq!(config_get(&mut connection, "port").await, "6380");
+    assert_eq!(
+        config_get(&mut connection, "maxmemory-policy").await,
+        "allkeys-lru"
+    );
+    let database = redis.fresh_database().await.unwrap();
+    let mut own = database.async_connection().await.unwrap();
+    assert_eq!(ping(&mut own).await.unwrap(), "PONG");
 }
 
 #[tokio::test]

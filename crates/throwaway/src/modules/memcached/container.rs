@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{command, PORT};
+use super::command;
 use crate::container::Container;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{self, Isolation, IsolationUnit, ServiceUrl};
@@ -15,13 +15,16 @@ use crate::modules::wire;
 /// (memcached keeps nothing across a restart: the server comes back empty).
 pub struct MemcachedContainer {
     container: Container,
+    /// The port inside the container ([`Memcached::port`](super::Memcached::port)).
+    port: u16,
     memory_mb: u32,
 }
 
 impl MemcachedContainer {
-    pub(super) fn new(container: Container, memory_mb: u32) -> Self {
+    pub(super) fn new(container: Container, port: u16, memory_mb: u32) -> Self {
         MemcachedContainer {
             container,
+            port,
             memory_mb,
         }
     }
@@ -36,10 +39,10 @@ impl MemcachedContainer {
         self.container.host()
     }
 
-    /// The host port that memcached's port 11211 is published on now (0 while the
-    /// container is stopped).
+    /// The host port that memcached's port (11211, or [`Memcached::port`](super::Memcached::port))
+    /// is published on now (0 while the container is stopped).
     pub fn host_port(&self) -> u16 {
-        self.container.host_port(PORT).unwrap_or(0)
+        self.container.host_port(self.port).unwrap_or(0)
     }
 
     /// `127.0.0.1:49153`: the `host:port` that memcached clients take.

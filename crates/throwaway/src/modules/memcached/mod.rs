@@ -27,6 +27,20 @@
 //! given, the server runs as the image's `memcache` user and listens on port 11211, and it
 //! logs nothing unless asked (`-v`). So readiness is a real `version` command through the
 //! published port, answered with `VERSION …`, each attempt limited to 2 s.
+//!
+//! # What the module adds to the request
+//!
+//! [`Memcached::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 11211 ([`PORT`]), or [`Memcached::port`], on a random host port | always |
+//! | command | `memcached -m <memory_mb>` ([`memory_mb`](Memcached::memory_mb), 64 by default), `-p …` with [`port`](Memcached::port), then each [`arg`](Memcached::arg) in the order added | always |
+//!
+//! Server settings are memcached's own options, given with [`arg`](Memcached::arg) and
+//! [`args`](Memcached::args): `.args(["-I", "2m", "-c", "2048"])`. The container port is
+//! not one of them: a `-p` here would leave the module probing another; use
+//! [`Memcached::port`].
 
 mod container;
 
@@ -67,6 +81,7 @@ const PROBE: &str = "memcached answering `version`";
 pub struct Memcached {
     image: String,
     memory_mb: u32,
+    port: Option<u16>,
     args: Vec<String>,
     edits: RequestEdits,
 }
@@ -77,6 +92,7 @@ impl Memcached {
         Memcached {
             image: image.into(),
             memory_mb: DEFAULT_MEMORY_MB,
+            port: None,
             args: Vec::new(),
             edits: RequestEdits::new(),
         }
@@ -96,6 +112,20 @@ impl Memcached {
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
+    }
+
+    /// The port the server listens on inside the container (default 11211, [`PORT`]).
+    /// The module tells the server (`-p`), exposes that port, and connects to it; the host
+    /// port stays random (for a fixed one as well, add
+    /// `.with_request(|r| r.exposed_port_at(11212, 11212))`).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The port the server listens on inside the container.
+    fn container_port(&self) -> u16 {
+        self.port.unwrap_or(PORT)
     }
 
     /// Adds several options for `memcached`, as [`arg`](Memcached::arg) adds one.
@@ -141,11 +171,17 @@ impl Memcached {
             "-m".to_string(),
             self.memory_mb.to_string(),
         ];
+        if let Some(port) = self.port {
+            cmd.extend(["-p".to_string(), port.to_string()]);
+        }
         cmd.extend(self.args.iter().cloned());
+        let container_port = self.container_port();
         let request = ContainerRequest::new(&self.image)
-            .exposed_port(PORT)
+            .exposed_port(container_port)
             .cmd(cmd)
-            .wait_for(Wait::probe(PROBE, answers_version));
+            .wait_for(Wait::probe(PROBE, move |endpoints| {
+                answers_version(endpoints, container_port)
+            }));
         self.edits.apply(request)
     }
 }
@@ -175,7 +211,8 @@ impl Module for Memcached {
     }
 
     async fn ready(self, container: Container) -> Result<MemcachedContainer> {
-        Ok(MemcachedContainer::new(container, self.memory_mb))
+        let port = self.container_port();
+        Ok(MemcachedContainer::new(container, port, self.memory_mb))
     }
 }
 
@@ -195,8 +232,10 @@ pub(crate) async fn command(host: &str, port: u16, line: &str) -> std::io::Resul
 
 /// Ready means a `version` command gets `VERSION …` back, which memcached sends only once
 /// it takes commands.
-async fn answers_version(endpoints: Endpoints) -> Result<(), ProbeFailure> {
-    let port = endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?;
+async fn answers_version(endpoints: Endpoints, container_port: u16) -> Result<(), ProbeFailure> {
+    let port = endpoints
+        .host_port(container_port)
+        .map_err(ProbeFailure::fatal)?;
     let at = wire::socket_address(endpoints.host(), port);
     let answer = wire::attempt(
         wire::ATTEMPT_LIMIT,
@@ -260,6 +299,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn another_port_is_told_to_the_server_and_exposed() {
+        let request = Memcached::default().port(11300).arg("-v").build_request();
+        assert_eq!(
+            request.command().unwrap(),
+            ["memcached", "-m", "64", "-p", "11300", "-v"]
+        );
+        assert_eq!(request.exposed_ports(), [ContainerPort::tcp(11300)]);
+    }
+
     /// A server of the test's own on the host's loopback that answers each line it reads
     /// with `answer` (or says nothing if it is `None`).
     async fn fake_server(answer: Option<&'static str>) -> Endpoints {
@@ -290,10 +339,10 @@ mod tests {
     #[tokio::test]
     async fn the_probe_wants_a_version_answer() {
         let ready = fake_server(Some("VERSION 1.6.22\r\n")).await;
-        answers_version(ready).await.unwrap();
+        answers_version(ready, PORT).await.unwrap();
 
         let confused = fake_server(Some("ERROR\r\n")).await;
-        let failure = answers_version(confused).await.unwrap_err();
+        let failure = answers_version(confused, PORT).await.unwrap_err();
         assert!(!failure.is_fatal());
         assert!(
             failure.detail().contains("\"ERROR\""),
@@ -306,7 +355,7 @@ mod tests {
     async fn a_silent_server_costs_one_attempt_limit_not_the_whole_wait() {
         let silent = fake_server(None).await;
         let started = std::time::Instant::now();
-        let failure = answers_version(silent).await.unwrap_err();
+        let failure = answers_version(silent, PORT).await.unwrap_err();
         assert!(started.elapsed() < wire::ATTEMPT_LIMIT + Duration::from_secs(1));
         assert!(
             failure.detail().contains("within 2000 ms"),

@@ -81,6 +81,24 @@
 //!
 //! The module uses only the official images' documented contracts, so images built on them
 //! work too.
+//!
+//! # What the module adds to the request
+//!
+//! `MYSQL_*` for MySQL, `MARIADB_*` for MariaDB. Everything shows in the request's `Debug`
+//! (passwords as `***`); [`Mysql::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 3306, or [`Mysql::port`], on a random host port | always |
+//! | `…_DATABASE` | [`database`](Mysql::database) | always |
+//! | `…_ROOT_PASSWORD` (or `…_ALLOW_EMPTY_…PASSWORD=yes` when empty) | [`root_password`](Mysql::root_password) | always |
+//! | `…_USER`, `…_PASSWORD` | [`user`](Mysql::user), [`password`](Mysql::password) | unless the user is `root` |
+//! | tmpfs | at `/var/lib/mysql` | unless [`durable`](Mysql::durable) |
+//! | `…_INITDB_SKIP_TZINFO` | `1` | unless durable |
+//! | command | `mysqld` or `mariadbd` with the fast options of [`Flavour`]'s server (no doublewrite, `--innodb-flush-log-at-trx-commit=0`, MySQL's `--skip-log-bin`), then `--port=…`, then each [`setting`](Mysql::setting) | the image's own command when durable with no port or settings |
+//! | files | init scripts, as `/docker-entrypoint-initdb.d/001-name.sql`, … | with [`init_sql`](Mysql::init_sql) / [`init_script`](Mysql::init_script) |
+//! | label `org.throwaway.mysql.migrations` | a hash of the migrations | with [`migrations`](Mysql::migrations) |
+//! | database `throwaway_source`, and `test_…` databases | made once ready: the copy source of [`fresh_database`](MysqlContainer::fresh_database), and the copies made ahead; the user gets every right on `test_%` | always |
 
 mod admin;
 mod connect;
@@ -142,6 +160,8 @@ pub struct Mysql {
     migrations: Option<Migrations>,
     durable: bool,
     ahead: usize,
+    port: Option<u16>,
+    settings: Vec<(String, String)>,
     startup_timeout: Duration,
     edits: RequestEdits,
 }
@@ -162,6 +182,8 @@ impl Mysql {
             migrations: None,
             durable: false,
             ahead: 20,
+            port: None,
+            settings: Vec::new(),
             startup_timeout: crate::container::DEFAULT_STARTUP_TIMEOUT,
             edits: RequestEdits::new(),
         }
@@ -243,6 +265,56 @@ impl Mysql {
         self
     }
 
+    /// The port the server listens on inside the container (default 3306, [`PORT`]).
+    ///
+    /// The module tells the server (`--port=…`), exposes that port, and connects to it for
+    /// readiness, URLs and fresh databases. The host port stays random; for a fixed one as
+    /// well, add `.with_request(|r| r.exposed_port_at(3307, 3307))`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// A server option, passed as `--key=value`: `.setting("max_connections", "500")`,
+    /// `.setting("character-set-server", "utf8mb4")` (dashes and underscores alike, as
+    /// the servers read them).
+    ///
+    /// Options come after the module's own fast-mode ones (see [`durable`](Mysql::durable)),
+    /// in the order added, so a later one wins: `.setting("innodb-flush-log-at-trx-commit",
+    /// "1")` undoes the module's. An option the server does not know stops it at start,
+    /// and the error quotes its log. The port is not a setting here: use
+    /// [`port`](Mysql::port), which the module must know to connect.
+    pub fn setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.push((key.into(), value.into()));
+        self
+    }
+
+    /// The port the server listens on inside the container.
+    fn container_port(&self) -> u16 {
+        self.port.unwrap_or(PORT)
+    }
+
+    /// The server command: the fast options unless durable, the port, the settings; `None`
+    /// when there is nothing to add to the image's own.
+    fn command(&self) -> Option<Vec<String>> {
+        let fast: &[&str] = if self.durable {
+            &[]
+        } else {
+            self.flavour.fast_options()
+        };
+        let mut options: Vec<String> = fast.iter().map(|o| o.to_string()).collect();
+        options.extend(self.port.map(|port| format!("--port={port}")));
+        options.extend(self.settings.iter().map(|(k, v)| format!("--{k}={v}")));
+        if options.is_empty() {
+            return None;
+        }
+        Some(
+            std::iter::once(self.flavour.command().to_string())
+                .chain(options)
+                .collect(),
+        )
+    }
+
     /// How long the container may take until the user can log in (default 60 s).
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.startup_timeout = timeout;
@@ -281,11 +353,12 @@ impl Mysql {
         let f = self.flavour;
         let root_password = self.root_password_or_default();
         let mut request = ContainerRequest::new(&self.image)
-            .exposed_port(PORT)
+            .exposed_port(self.container_port())
             .env(f.var(Setting::Database), &self.database)
             .startup_timeout(self.startup_timeout)
             .wait_for(logs_in(
                 f,
+                self.container_port(),
                 self.user.clone(),
                 self.login_password(),
                 self.database.clone(),
@@ -302,10 +375,10 @@ impl Mysql {
         }
         if !self.durable {
             // On a mount of its own, the image's VOLUME makes no anonymous volume.
-            request = request
-                .tmpfs(DATADIR)
-                .env(f.var(Setting::SkipTzinfo), "1")
-                .cmd(std::iter::once(f.command()).chain(f.fast_options().iter().copied()));
+            request = request.tmpfs(DATADIR).env(f.var(Setting::SkipTzinfo), "1");
+        }
+        if let Some(cmd) = self.command() {
+            request = request.cmd(cmd);
         }
         for (position, script) in self.init.iter().enumerate() {
             let path = format!("{INIT_DIR}/{}", script.file_name(position));
@@ -353,6 +426,26 @@ impl Module for Mysql {
                 ),
             ));
         }
+        for (key, _) in &self.settings {
+            let key_name = key.trim_start_matches('-').replace('_', "-");
+            let why = if key_name.is_empty() || key.contains(['=', ' ']) {
+                Some("is not an option name: give the name alone, such as `max_connections`")
+            } else if key_name.eq_ignore_ascii_case("port") {
+                Some("would move the server without the module knowing: use Mysql::port")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "the {} option '{key}' for {} {why}",
+                        self.flavour.name(),
+                        self.image
+                    ),
+                ));
+            }
+        }
         for script in &self.init {
             script.validate(&self.image)?;
         }
@@ -379,7 +472,8 @@ impl Module for Mysql {
             .map(|m| m.load(&self.image))
             .transpose()?;
         let who = format!("{} in {}", self.flavour.name(), container.describe());
-        let port = container.host_port(PORT)?;
+        let container_port = self.container_port();
+        let port = container.host_port(container_port)?;
         let root = Endpoint {
             host: container.host().to_string(),
             port,
@@ -402,7 +496,7 @@ impl Module for Mysql {
         let prepared = preparation.run(&root, &user).await?;
         let admin = admin::Admin::new(
             root.clone(),
-            container.published(PORT),
+            container.published(container_port),
             prepared,
             self.ahead,
             who.clone(),
@@ -410,7 +504,7 @@ impl Module for Mysql {
             container.id().to_string(),
         );
         admin.fill().await?;
-        prepare_after_restarts(&container, preparation, &admin, root, user);
+        prepare_after_restarts(&container, container_port, preparation, &admin, root, user);
         tracing::info!(
             container = %container.describe(),
             port,
@@ -422,6 +516,7 @@ impl Module for Mysql {
         let password = self.login_password();
         Ok(MysqlContainer {
             container,
+            container_port,
             ready_port: port,
             flavour: self.flavour,
             user: self.user,
@@ -436,6 +531,7 @@ impl Module for Mysql {
 /// counts as done, and follow it to its new host port.
 fn prepare_after_restarts(
     container: &Container,
+    container_port: u16,
     preparation: Arc<Preparation>,
     admin: &Arc<admin::Admin>,
     root: Endpoint,
@@ -450,7 +546,7 @@ fn prepare_after_restarts(
             user.clone(),
         );
         async move {
-            let port = endpoints.host_port(PORT)?;
+            let port = endpoints.host_port(container_port)?;
             let root = Endpoint { port, ..root };
             let user = Endpoint { port, ..user };
             let prepared = preparation.run(&root, &user).await?;
@@ -466,14 +562,22 @@ fn prepare_after_restarts(
 /// The readiness probe: a login as the user over the published port, and `SELECT 1`. The
 /// entrypoint's temporary server has networking off, so only the real server answers. A
 /// refused login is final; anything else is tried again.
-fn logs_in(flavour: Flavour, user: String, password: Secret, database: String) -> Wait {
+fn logs_in(
+    flavour: Flavour,
+    container_port: u16,
+    user: String,
+    password: Secret,
+    database: String,
+) -> Wait {
     let what = format!("a login as '{user}' over TCP and SELECT 1");
     Wait::probe(what, move |endpoints: Endpoints| {
         let (user, password, database) = (user.clone(), password.clone(), database.clone());
         async move {
             let endpoint = Endpoint {
                 host: endpoints.host().to_string(),
-                port: endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?,
+                port: endpoints
+                    .host_port(container_port)
+                    .map_err(ProbeFailure::fatal)?,
                 user,
                 password,
             };
@@ -490,8 +594,18 @@ fn logs_in(flavour: Flavour, user: String, password: Secret, database: String) -
                 Err(err) => err,
             };
             if attempt.is_transient() {
+                // No answer at all (refused, reset, closed) is what a server on another
+                // port looks like: the last attempt's words end up in the timeout's error.
+                let hint = match &attempt {
+                    ConnectError::Driver(mysql_async::Error::Io(_)) => format!(
+                        "; nothing answers on container port {container_port} yet: if the \
+                         server's configuration sets another port, tell the module with \
+                         Mysql::port"
+                    ),
+                    _ => String::new(),
+                };
                 return Err(ProbeFailure::not_yet(format!(
-                    "{} ({})",
+                    "{} ({}){hint}",
                     attempt.detail(),
                     endpoint.describe(&database)
                 )));
@@ -533,6 +647,8 @@ impl fmt::Debug for Mysql {
             .field("migrations", &self.migrations)
             .field("durable", &self.durable)
             .field("fresh_databases_ahead", &self.ahead)
+            .field("port", &self.container_port())
+            .field("settings", &self.settings)
             .field("startup_timeout", &self.startup_timeout)
             .field("edits", &self.edits)
             .finish()
@@ -542,6 +658,37 @@ impl fmt::Debug for Mysql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_and_settings_follow_the_fast_options() {
+        let my = Mysql::new("mariadb:11")
+            .port(3307)
+            .setting("max_connections", "500");
+        let made = body(&my);
+        assert_eq!(made.exposed_ports, Some(vec!["3307/tcp".to_string()]));
+        assert_eq!(
+            made.cmd.unwrap().join(" "),
+            "mariadbd --skip-innodb-doublewrite --innodb-flush-log-at-trx-commit=0 \
+             --port=3307 --max_connections=500"
+        );
+        assert!(format!("{my:?}").contains("max_connections"), "{my:?}");
+        let durable = Mysql::new("mysql:8")
+            .durable(true)
+            .setting("sql_mode", "ANSI");
+        assert_eq!(body_cmd(&durable), "mysqld --sql_mode=ANSI");
+        assert!(body(&Mysql::new("mysql:8").durable(true)).cmd.is_none());
+        for bad in ["port", "--port", "a=b", ""] {
+            let err = Mysql::new("mysql:8")
+                .setting(bad, "1")
+                .request()
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{bad}");
+        }
+    }
+
+    fn body_cmd(mysql: &Mysql) -> String {
+        body(mysql).cmd.unwrap().join(" ")
+    }
 
     fn body(mysql: &Mysql) -> bollard::models::ContainerCreateBody {
         mysql

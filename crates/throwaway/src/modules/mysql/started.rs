@@ -7,7 +7,7 @@ use mysql_async::Conn;
 
 use super::admin::Admin;
 use super::connect::{connect_failed, connect_here, Endpoint};
-use super::{Flavour, PORT};
+use super::Flavour;
 use crate::container::Container;
 use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::Result;
@@ -18,6 +18,8 @@ use crate::kit::{Isolation, IsolationUnit, Secret};
 /// Made by [`Mysql::start`](super::Mysql::start). See the [module docs](super).
 pub struct MysqlContainer {
     pub(super) container: Container,
+    /// The port the server listens on inside the container ([`Mysql::port`](super::Mysql::port)).
+    pub(super) container_port: u16,
     pub(super) ready_port: u16,
     pub(super) flavour: Flavour,
     pub(super) user: String,
@@ -44,10 +46,12 @@ impl MysqlContainer {
         self.container.host()
     }
 
-    /// The host port that port 3306 is published on (read from the container, so it is
-    /// right after a restart too).
+    /// The host port that the server's port (3306, or [`Mysql::port`](super::Mysql::port))
+    /// is published on (read from the container, so it is right after a restart too).
     pub fn host_port(&self) -> u16 {
-        self.container.host_port(PORT).unwrap_or(self.ready_port)
+        self.container
+            .host_port(self.container_port)
+            .unwrap_or(self.ready_port)
     }
 
     /// The user the image created (or `root`).

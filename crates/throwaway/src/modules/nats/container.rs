@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::config::Auth;
-use super::{MONITORING_PORT, PORT};
+use super::MONITORING_PORT;
 use crate::container::Container;
 use crate::error::Result;
 use crate::kit::{self, Isolation, IsolationUnit, ServiceUrl};
@@ -16,14 +16,17 @@ use crate::modules::wire;
 /// shows the connection URL with the token or password as `***`.
 pub struct NatsContainer {
     container: Container,
+    /// The client port inside the container ([`Nats::port`](super::Nats::port)).
+    port: u16,
     auth: Auth,
     jetstream: bool,
 }
 
 impl NatsContainer {
-    pub(super) fn new(container: Container, auth: Auth, jetstream: bool) -> Self {
+    pub(super) fn new(container: Container, port: u16, auth: Auth, jetstream: bool) -> Self {
         NatsContainer {
             container,
+            port,
             auth,
             jetstream,
         }
@@ -39,9 +42,10 @@ impl NatsContainer {
         self.container.host()
     }
 
-    /// The host port that the client port 4222 is published on now (0 while stopped).
+    /// The host port that the client port (4222, or [`Nats::port`](super::Nats::port)) is
+    /// published on now (0 while stopped).
     pub fn host_port(&self) -> u16 {
-        self.container.host_port(PORT).unwrap_or(0)
+        self.container.host_port(self.port).unwrap_or(0)
     }
 
     /// The client URL: `nats://127.0.0.1:49153`, `nats://s3cr%2Ft@127.0.0.1:49153` with a

@@ -37,6 +37,22 @@
 //! Readiness is a real protocol exchange through the published port: the server's `INFO`,
 //! then `CONNECT` with the login and `PING`, answered with `PONG`. A server that refuses
 //! the login fails the start at once with [`ErrorKind::Service`].
+//!
+//! # What the module adds to the request
+//!
+//! [`Nats::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed ports | 4222 ([`PORT`]) or [`Nats::port`], and 8222 ([`MONITORING_PORT`]), on random host ports | always |
+//! | file [`CONFIG_PATH`] | `port: 4222` (or [`Nats::port`]), `http_port: 8222`, and the `authorization` block of [`token`](Nats::token) or [`user_password`](Nats::user_password) | always |
+//! | command | `--config /throwaway-nats.conf`, `-js --store_dir …` with [`jetstream`](Nats::jetstream), then each [`arg`](Nats::arg) in the order added | always |
+//! | tmpfs | at [`JETSTREAM_DIR`] | with [`jetstream`](Nats::jetstream) |
+//!
+//! Server settings are `nats-server`'s options, given with [`arg`](Nats::arg) and
+//! [`args`](Nats::args) (`.args(["--max_payload", "2MB"])`); they come after the
+//! configuration file, so they win over it. The client port is not one of them: a `--port`
+//! here would leave the module probing another; use [`Nats::port`].
 
 mod config;
 mod container;
@@ -85,6 +101,7 @@ pub struct Nats {
     image: String,
     auth: Auth,
     jetstream: bool,
+    port: Option<u16>,
     args: Vec<String>,
     edits: RequestEdits,
 }
@@ -96,6 +113,7 @@ impl Nats {
             image: image.into(),
             auth: Auth::Anonymous,
             jetstream: false,
+            port: None,
             args: Vec::new(),
             edits: RequestEdits::new(),
         }
@@ -131,6 +149,20 @@ impl Nats {
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
+    }
+
+    /// The client port the server listens on inside the container (default 4222,
+    /// [`PORT`]). The module writes it into its configuration file, exposes it, and
+    /// connects to it for readiness and URLs; the host port stays random (for a fixed one
+    /// as well, add `.with_request(|r| r.exposed_port_at(4223, 4223))`).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The client port inside the container.
+    fn container_port(&self) -> u16 {
+        self.port.unwrap_or(PORT)
     }
 
     /// Adds several options for `nats-server`, as [`arg`](Nats::arg) adds one.
@@ -174,10 +206,16 @@ impl Nats {
     fn build_request(&self) -> ContainerRequest {
         let mut cmd = vec!["--config".to_string(), CONFIG_PATH.to_string()];
         let mut request = ContainerRequest::new(&self.image)
-            .exposed_port(PORT)
+            .exposed_port(self.container_port())
             .exposed_port(MONITORING_PORT)
-            .copy_bytes(config_file(&self.auth, PORT, MONITORING_PORT), CONFIG_PATH)
-            .wait_for(probe::answers_ping(self.auth.clone()));
+            .copy_bytes(
+                config_file(&self.auth, self.container_port(), MONITORING_PORT),
+                CONFIG_PATH,
+            )
+            .wait_for(probe::answers_ping(
+                self.container_port(),
+                self.auth.clone(),
+            ));
         if self.jetstream {
             cmd.extend(["-js", "--store_dir", JETSTREAM_DIR].map(String::from));
             request = request.tmpfs(JETSTREAM_DIR);
@@ -212,7 +250,13 @@ impl Module for Nats {
     }
 
     async fn ready(self, container: Container) -> Result<NatsContainer> {
-        Ok(NatsContainer::new(container, self.auth, self.jetstream))
+        let port = self.container_port();
+        Ok(NatsContainer::new(
+            container,
+            port,
+            self.auth,
+            self.jetstream,
+        ))
     }
 }
 
@@ -222,6 +266,7 @@ impl fmt::Debug for Nats {
             .field("image", &self.image)
             .field("auth", &self.auth)
             .field("jetstream", &self.jetstream)
+            .field("port", &self.container_port())
             .field("args", &self.args)
             .field("edits", &self.edits)
             .finish()
@@ -250,6 +295,18 @@ mod tests {
         );
         assert_eq!(request.copied_paths().collect::<Vec<_>>(), [CONFIG_PATH]);
         assert_eq!(request.readiness().to_string(), probe::WHAT);
+    }
+
+    #[test]
+    fn another_client_port_goes_into_the_config_file_and_is_exposed() {
+        let nats = Nats::default().port(4300);
+        let request = nats.build_request();
+        assert_eq!(
+            request.exposed_ports(),
+            [ContainerPort::tcp(4300), ContainerPort::tcp(8222)]
+        );
+        assert!(config_file(&Auth::Anonymous, 4300, 8222).contains("port: 4300\n"));
+        assert!(format!("{nats:?}").contains("port: 4300"), "{nats:?}");
     }
 
     #[test]

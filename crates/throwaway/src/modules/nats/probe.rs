@@ -7,7 +7,6 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use super::config::Auth;
-use super::PORT;
 use crate::error::{Error, ErrorKind};
 use crate::kit::{Endpoints, ProbeFailure};
 use crate::modules::wire;
@@ -81,15 +80,21 @@ async fn read_line(stream: &mut BufReader<TcpStream>) -> std::io::Result<String>
 }
 
 /// Ready means a client of this module gets `PONG` through the published port.
-pub(super) fn answers_ping(auth: Auth) -> Wait {
+pub(super) fn answers_ping(container_port: u16, auth: Auth) -> Wait {
     Wait::probe(WHAT, move |endpoints: Endpoints| {
         let auth = auth.clone();
-        async move { attempt(&endpoints, &auth).await }
+        async move { attempt(&endpoints, container_port, &auth).await }
     })
 }
 
-async fn attempt(endpoints: &Endpoints, auth: &Auth) -> Result<(), ProbeFailure> {
-    let port = endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?;
+async fn attempt(
+    endpoints: &Endpoints,
+    container_port: u16,
+    auth: &Auth,
+) -> Result<(), ProbeFailure> {
+    let port = endpoints
+        .host_port(container_port)
+        .map_err(ProbeFailure::fatal)?;
     let at = wire::socket_address(endpoints.host(), port);
     let answer = wire::attempt(
         wire::ATTEMPT_LIMIT,
@@ -130,6 +135,7 @@ mod tests {
 
     use super::*;
     use crate::kit::Secret;
+    use crate::modules::nats::PORT;
     use crate::ContainerPort;
 
     #[test]
@@ -178,19 +184,19 @@ mod tests {
     #[tokio::test]
     async fn pong_means_ready() {
         let endpoints = fake("INFO {}\r\n", "PONG\r\n").await;
-        attempt(&endpoints, &Auth::Anonymous).await.unwrap();
+        attempt(&endpoints, PORT, &Auth::Anonymous).await.unwrap();
     }
 
     #[tokio::test]
     async fn a_server_that_pings_first_is_answered_then_pongs() {
         let endpoints = fake("INFO {}\r\n", "PING\r\nPONG\r\n").await;
-        attempt(&endpoints, &Auth::Anonymous).await.unwrap();
+        attempt(&endpoints, PORT, &Auth::Anonymous).await.unwrap();
     }
 
     #[tokio::test]
     async fn an_authorization_violation_is_fatal_and_names_the_fix() {
         let endpoints = fake("INFO {}\r\n", "-ERR 'Authorization Violation'\r\n").await;
-        let failure = attempt(&endpoints, &Auth::Token(Secret::new("hunter2")))
+        let failure = attempt(&endpoints, PORT, &Auth::Token(Secret::new("hunter2")))
             .await
             .unwrap_err();
         assert!(failure.is_fatal());
@@ -203,7 +209,9 @@ mod tests {
     #[tokio::test]
     async fn anything_but_a_greeting_is_not_yet() {
         let endpoints = fake("HTTP/1.1 400 Bad Request\r\n", "").await;
-        let failure = attempt(&endpoints, &Auth::Anonymous).await.unwrap_err();
+        let failure = attempt(&endpoints, PORT, &Auth::Anonymous)
+            .await
+            .unwrap_err();
         assert!(!failure.is_fatal());
         assert!(
             failure.detail().contains("not a NATS greeting"),

@@ -84,11 +84,31 @@
 //! The module uses only the contract of the official `postgres` image (`POSTGRES_USER`,
 //! `POSTGRES_PASSWORD`, `POSTGRES_DB`, `POSTGRES_INITDB_ARGS`, `PGDATA`,
 //! `/docker-entrypoint-initdb.d`), so images built on it work too.
+//!
+//! # What the module adds to the request
+//!
+//! Everything here shows in the request's `Debug` (passwords as `***`);
+//! [`Postgres::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 5432, or [`Postgres::port`], on a random host port | always |
+//! | `POSTGRES_USER`, `POSTGRES_PASSWORD`, `POSTGRES_DB` | [`user`](Postgres::user), [`password`](Postgres::password), [`database`](Postgres::database) | always |
+//! | `PGDATA` | `/var/lib/postgresql/data` (images from 18 on default to a versioned path) | always |
+//! | `TZ` | `Etc/UTC` (spares initdb reading every time zone file) | always |
+//! | `PGPORT`, `-c port=…` | the port of [`Postgres::port`] | when set |
+//! | tmpfs | at `PGDATA` | unless [`durable`](Postgres::durable) or a [`data_volume`](Postgres::data_volume) |
+//! | `POSTGRES_INITDB_ARGS` | `--no-sync` | unless durable |
+//! | command | `postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, then `-c port=…`, then each [`setting`](Postgres::setting) | the image's own `postgres` when durable with no port or settings |
+//! | files | init scripts, as `/docker-entrypoint-initdb.d/001-name.sql`, … | with [`init_sql`](Postgres::init_sql) / [`init_script`](Postgres::init_script) |
+//! | label `org.throwaway.postgres.migrations` | a hash of the migrations | with [`migrations`](Postgres::migrations) |
+//! | database `throwaway_template` | made once the server is ready (and after a restart that lost it): the template of [`fresh_database`](PostgresContainer::fresh_database), cloned from the migrated main database | always |
 
 mod admin;
 mod connect;
 mod migrations;
 mod prepare;
+mod server;
 mod started;
 
 use std::fmt;
@@ -150,6 +170,8 @@ pub struct Postgres {
     migrations: Option<Migrations>,
     durable: bool,
     data_volume: Option<String>,
+    port: Option<u16>,
+    settings: Vec<(String, String)>,
     startup_timeout: Duration,
     edits: RequestEdits,
 }
@@ -174,6 +196,8 @@ impl Postgres {
             migrations: None,
             durable: false,
             data_volume: None,
+            port: None,
+            settings: Vec::new(),
             startup_timeout: crate::container::DEFAULT_STARTUP_TIMEOUT,
             edits: RequestEdits::new(),
         }
@@ -262,6 +286,31 @@ impl Postgres {
         self
     }
 
+    /// The port the server listens on inside the container (default 5432, [`PORT`]).
+    ///
+    /// The module tells the server (`-c port=…`, and `PGPORT` for the image's init scripts
+    /// and `psql`), exposes that port, and connects to it for readiness, URLs and fresh
+    /// databases. Set it when a configuration or a script of yours moves the server, or
+    /// when a client expects another port inside a network. The host port stays random;
+    /// for a fixed one as well, add `.with_request(|r| r.exposed_port_at(5433, 5433))`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// A server setting, passed as `-c key=value` (so `postgresql.conf` and `ALTER SYSTEM`
+    /// cannot undo it): `.setting("max_connections", "200").setting("log_statement", "all")`.
+    ///
+    /// Settings come after the module's own (`fsync=off` and the others of fast mode, see
+    /// [`durable`](Postgres::durable)), in the order added, so a later one wins over an
+    /// earlier one and over the module's: `.setting("fsync", "on")` turns that one back on.
+    /// They apply to the image's temporary init server too. The port is not a setting
+    /// here: use [`port`](Postgres::port), which the module must know to connect.
+    pub fn setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.push((key.into(), value.into()));
+        self
+    }
+
     /// The escape hatch: adjust the container request the module built (a network, a memory
     /// limit, more environment) before it starts. Runs after the module's settings, so it
     /// can also override them.
@@ -285,6 +334,11 @@ impl Postgres {
         self.database.clone().unwrap_or_else(|| self.user.clone())
     }
 
+    /// The port the server listens on inside the container.
+    fn container_port(&self) -> u16 {
+        self.port.unwrap_or(PORT)
+    }
+
     /// Whether the data directory is in memory and PostgreSQL skips flushing.
     fn fast(&self) -> bool {
         !self.durable && self.data_volume.is_none()
@@ -294,7 +348,7 @@ impl Postgres {
     fn build_request(&self) -> ContainerRequest {
         let database = self.database_name();
         let mut request = ContainerRequest::new(&self.image)
-            .exposed_port(PORT)
+            .exposed_port(self.container_port())
             .env("POSTGRES_USER", &self.user)
             .env("POSTGRES_PASSWORD", self.password.expose())
             .env("POSTGRES_DB", &database)
@@ -311,18 +365,15 @@ impl Postgres {
             request = request.tmpfs(PGDATA);
         }
         if self.fast() {
-            request = request
-                .env("POSTGRES_INITDB_ARGS", "--no-sync")
-                // The image passes these to the temporary init server too.
-                .cmd([
-                    "postgres",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                ]);
+            request = request.env("POSTGRES_INITDB_ARGS", "--no-sync");
+        }
+        if let Some(port) = self.port {
+            // The image's temporary init server and `psql` take the port from here.
+            request = request.env("PGPORT", port.to_string());
+        }
+        // The image passes these to the temporary init server too.
+        if let Some(cmd) = server::command(self.fast(), self.port, &self.settings) {
+            request = request.cmd(cmd);
         }
         for (position, script) in self.init.iter().enumerate() {
             let path = format!("{INIT_DIR}/{}", script.file_name(position));
@@ -350,6 +401,7 @@ impl Postgres {
             Wait::log(READY_LINE)
         };
         logged.and(logs_in(
+            self.container_port(),
             self.user.clone(),
             self.password.clone(),
             database.to_string(),
@@ -383,6 +435,7 @@ impl Module for Postgres {
     type Started = PostgresContainer;
 
     fn request(&self) -> Result<ContainerRequest> {
+        server::validate(&self.settings, &self.image)?;
         for script in &self.init {
             script.validate(&self.image)?;
         }
@@ -419,20 +472,27 @@ impl Module for Postgres {
         ));
         let endpoint = Endpoint {
             host: container.host().to_string(),
-            port: container.host_port(PORT)?,
+            port: container.host_port(self.container_port())?,
             user: self.user.clone(),
             password: self.password.clone(),
         };
         let template = preparation.run(&endpoint).await?;
         let admin = Arc::new(admin::Admin::new(
             endpoint.clone(),
-            container.published(PORT),
+            container.published(self.container_port()),
             template,
             container.describe(),
             container.docker().clone(),
             container.id().to_string(),
         ));
-        prepare_after_restarts(&container, preparation, &admin, endpoint.clone());
+        let container_port = self.container_port();
+        prepare_after_restarts(
+            &container,
+            container_port,
+            preparation,
+            &admin,
+            endpoint.clone(),
+        );
         tracing::info!(
             container = %container.describe(),
             port = endpoint.port,
@@ -443,6 +503,7 @@ impl Module for Postgres {
         );
         Ok(PostgresContainer {
             container,
+            container_port,
             ready_port: endpoint.port,
             user: self.user,
             password: self.password,
@@ -456,6 +517,7 @@ impl Module for Postgres {
 /// prepare it again before its start counts as done, and follow it to its new host port.
 fn prepare_after_restarts(
     container: &Container,
+    container_port: u16,
     preparation: Arc<Preparation>,
     admin: &Arc<admin::Admin>,
     endpoint: Endpoint,
@@ -465,7 +527,7 @@ fn prepare_after_restarts(
         let (preparation, admin, endpoint) = (preparation.clone(), admin.clone(), endpoint.clone());
         async move {
             let endpoint = Endpoint {
-                port: endpoints.host_port(PORT)?,
+                port: endpoints.host_port(container_port)?,
                 ..endpoint
             };
             let template = preparation.run(&endpoint).await?;
@@ -507,7 +569,13 @@ fn login_refused(
 /// The readiness probe: a login from the host, and `SELECT 1`, to a database other than the
 /// main one (which the template is copied from); the same login proves that the main one
 /// would take it too. A refused login is final; anything else is tried again.
-fn logs_in(user: String, password: Secret, main: String, data_volume: Option<String>) -> Wait {
+fn logs_in(
+    container_port: u16,
+    user: String,
+    password: Secret,
+    main: String,
+    data_volume: Option<String>,
+) -> Wait {
     let what = format!("a login as '{user}' over TCP and SELECT 1");
     Wait::probe(what, move |endpoints: Endpoints| {
         let (user, password, main, volume) = (
@@ -519,7 +587,9 @@ fn logs_in(user: String, password: Secret, main: String, data_volume: Option<Str
         async move {
             let endpoint = Endpoint {
                 host: endpoints.host().to_string(),
-                port: endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?,
+                port: endpoints
+                    .host_port(container_port)
+                    .map_err(ProbeFailure::fatal)?,
                 user,
                 password,
             };
@@ -537,11 +607,19 @@ fn logs_in(user: String, password: Secret, main: String, data_volume: Option<Str
                 match candidates.next() {
                     Some(next) if attempt.is_missing_database() => database = next,
                     _ if attempt.is_transient() => {
+                        // No answer from PostgreSQL at all (refused, reset, closed): after
+                        // the ready line, most likely a server on another port.
+                        let hint = match &attempt {
+                            ConnectError::Driver(err) if err.as_db_error().is_none() => {
+                                format!("; {}", server::port_hint(container_port))
+                            }
+                            _ => String::new(),
+                        };
                         return Err(ProbeFailure::not_yet(format!(
-                            "{} ({})",
+                            "{} ({}){hint}",
                             attempt.detail(),
                             endpoint.describe(database)
-                        )))
+                        )));
                     }
                     _ => {
                         let refused =
@@ -566,6 +644,8 @@ impl fmt::Debug for Postgres {
             .field("migrations", &self.migrations)
             .field("durable", &self.durable)
             .field("data_volume", &self.data_volume)
+            .field("port", &self.container_port())
+            .field("settings", &self.settings)
             .field("startup_timeout", &self.startup_timeout)
             .field("edits", &self.edits)
             .finish()
@@ -677,6 +757,40 @@ mod tests {
             .to_string();
         assert!(!kept.contains("×2"), "{kept}");
         assert!(kept.contains("a login as 'postgres' over TCP"), "{kept}");
+    }
+
+    #[test]
+    fn a_port_is_exposed_told_to_the_server_and_shown() {
+        let pg = Postgres::default().port(5433);
+        let body = body(&pg);
+        assert_eq!(body.exposed_ports, Some(vec!["5433/tcp".to_string()]));
+        assert!(env(&body).contains(&"PGPORT=5433".to_string()));
+        assert!(body.cmd.unwrap().contains(&"port=5433".to_string()));
+        assert!(format!("{pg:?}").contains("port: 5433"), "{pg:?}");
+        // Durable, the image's command plus the port alone.
+        let durable = body_of_durable(Postgres::default().durable(true).port(6000));
+        assert_eq!(durable, "postgres -c port=6000");
+    }
+
+    fn body_of_durable(pg: Postgres) -> String {
+        body(&pg).cmd.unwrap().join(" ")
+    }
+
+    #[test]
+    fn settings_follow_the_fast_mode_ones_and_show_in_debug() {
+        let pg = Postgres::default()
+            .setting("ssl", "on")
+            .setting("max_connections", "200");
+        let cmd = body(&pg).cmd.unwrap().join(" ");
+        assert_eq!(
+            cmd,
+            "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+             -c ssl=on -c max_connections=200"
+        );
+        assert!(format!("{pg:?}").contains("max_connections"), "{pg:?}");
+        let err = pg.setting("port", "5433").request().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert!(err.to_string().contains("Postgres::port"), "{err}");
     }
 
     #[test]

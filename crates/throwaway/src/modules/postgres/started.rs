@@ -7,7 +7,6 @@ use tokio_postgres::Client;
 
 use super::admin::{Admin, TEMPLATE};
 use super::connect::{connect_failed, connect_here, Endpoint};
-use super::PORT;
 use crate::container::Container;
 use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::Result;
@@ -19,6 +18,8 @@ use crate::kit::{Isolation, IsolationUnit, Secret};
 /// an example.
 pub struct PostgresContainer {
     pub(super) container: Container,
+    /// The port the server listens on inside the container ([`Postgres::port`](super::Postgres::port)).
+    pub(super) container_port: u16,
     /// The host port when it became ready, should the container ever not say.
     pub(super) ready_port: u16,
     pub(super) user: String,
@@ -40,10 +41,12 @@ impl PostgresContainer {
         self.container.host()
     }
 
-    /// The host port that PostgreSQL's port 5432 is published on (read from the container,
-    /// so it is right after a restart too).
+    /// The host port that PostgreSQL's port (5432, or [`Postgres::port`](super::Postgres::port))
+    /// is published on (read from the container, so it is right after a restart too).
     pub fn host_port(&self) -> u16 {
-        self.container.host_port(PORT).unwrap_or(self.ready_port)
+        self.container
+            .host_port(self.container_port)
+            .unwrap_or(self.ready_port)
     }
 
     /// The superuser the server was initialised with.

@@ -43,6 +43,23 @@
 //! Start → Start-Ok with PLAIN, Tune → Tune-Ok, Open → Open-Ok on the vhost), then, with
 //! the management plugin, an answer from its API. A broker that refuses the login fails
 //! the start at once with [`ErrorKind::Service`].
+//!
+//! # What the module adds to the request
+//!
+//! [`RabbitMq::with_request`] runs after it and can change any of it (more environment,
+//! a `conf.d` file copied in for server settings).
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 5672 ([`PORT`]), on a random host port | always |
+//! | `RABBITMQ_DEFAULT_USER`, `RABBITMQ_DEFAULT_PASS`, `RABBITMQ_DEFAULT_VHOST` | [`user`](RabbitMq::user), [`password`](RabbitMq::password), [`vhost`](RabbitMq::vhost) (`guest`, `guest`, `/` by default) | always |
+//! | exposed port | 15672 ([`MANAGEMENT_PORT`]), on a random host port | unless [`without_management`](RabbitMq::without_management) |
+//! | file `/etc/rabbitmq/enabled_plugins` | `[rabbitmq_management,rabbitmq_prometheus].` | unless without management |
+//! | vhosts and users `throwaway-…` | made by [`fresh_vhost`](RabbitMqContainer::fresh_vhost), deleted when dropped | when asked for |
+//!
+//! The broker's settings live in its configuration files, not on its command line: copy a
+//! file into `/etc/rabbitmq/conf.d/` with
+//! `.with_request(|r| r.copy_bytes("heartbeat = 30\n", "/etc/rabbitmq/conf.d/90-test.conf"))`.
 
 mod amqp;
 mod container;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 
 use super::endpoint::Endpoint;
-use super::{service_error, PORT};
+use super::service_error;
 use crate::container::Container;
 use crate::engine::runtime::on_engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -71,6 +71,8 @@ type ControlSlot = Arc<tokio::sync::Mutex<Option<MultiplexedConnection>>>;
 /// connection URL with the password as `***`.
 pub struct RedisContainer {
     container: Container,
+    /// The port the server listens on inside the container ([`Redis::port`](super::Redis::port)).
+    container_port: u16,
     /// The address and password; the port as read at start.
     endpoint: Endpoint,
     /// How many logical databases the server has (`CONFIG GET databases`).
@@ -83,12 +85,14 @@ pub struct RedisContainer {
 impl RedisContainer {
     pub(super) fn new(
         container: Container,
+        container_port: u16,
         endpoint: Endpoint,
         databases: u32,
         session_id: &str,
     ) -> Self {
         RedisContainer {
             container,
+            container_port,
             endpoint,
             databases,
             session_key: format!("{SESSION_KEY_PREFIX}{session_id}"),
@@ -102,7 +106,8 @@ impl RedisContainer {
         self.endpoint().url(None).to_string()
     }
 
-    /// The host port that Redis's port 6379 is published on.
+    /// The host port that Redis's port (6379, or [`Redis::port`](super::Redis::port)) is
+    /// published on.
     pub fn host_port(&self) -> u16 {
         self.endpoint().port()
     }
@@ -236,7 +241,7 @@ impl RedisContainer {
     /// The address and password, on the host port the container has now (a restarted
     /// container may have a new one).
     fn endpoint(&self) -> Endpoint {
-        match self.container.host_port(PORT) {
+        match self.container.host_port(self.container_port) {
             Ok(port) if port != self.endpoint.port() => self.endpoint.on_port(port),
             _ => self.endpoint.clone(),
         }

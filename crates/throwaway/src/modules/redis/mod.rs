@@ -39,6 +39,17 @@
 //!
 //! The module keeps to the official image's contract (`redis-server` with arguments, port
 //! 6379, "Ready to accept connections"), so other tags of the official image work alike.
+//!
+//! # What the module adds to the request
+//!
+//! [`Redis::with_request`] runs after it and can change any of it.
+//!
+//! | what | value | when |
+//! |---|---|---|
+//! | exposed port | 6379, or [`Redis::port`], on a random host port | always |
+//! | command | `redis-server`, the config file if any, `--databases 1024` ([`DATABASES`]), `--port …`, then each [`setting`](Redis::setting) and [`arg`](Redis::arg) in the order added | always |
+//! | file `/etc/throwaway-redis.conf` | `requirepass "…"`, so the password stays off the command line | with [`password`](Redis::password) |
+//! | keys `throwaway:fresh-databases` and `throwaway:fresh-databases:session:<id>` | in the last logical database (kept out of [`fresh_database`](RedisContainer::fresh_database)'s reach): count the databases handed out | once a fresh database is asked for |
 
 mod container;
 mod endpoint;
@@ -98,6 +109,7 @@ const READY_LINE: &str = "Ready to accept connections";
 pub struct Redis {
     image: String,
     password: Option<Secret>,
+    port: Option<u16>,
     args: Vec<String>,
     edits: RequestEdits,
 }
@@ -108,6 +120,7 @@ impl Redis {
         Redis {
             image: image.into(),
             password: None,
+            port: None,
             args: Vec::new(),
             edits: RequestEdits::new(),
         }
@@ -131,6 +144,31 @@ impl Redis {
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
+    }
+
+    /// A configuration directive for `redis-server`, passed as `--key value`:
+    /// `.setting("maxmemory", "10mb").setting("maxmemory-policy", "allkeys-lru")`. The
+    /// same as two [`arg`](Redis::arg)s, in the same order with them; the name the other
+    /// modules use for server settings (`Postgres::setting`, `Mysql::setting`).
+    pub fn setting(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        self.arg(format!("--{}", key.trim_start_matches('-')))
+            .arg(value)
+    }
+
+    /// The port the server listens on inside the container (default 6379, [`PORT`]).
+    ///
+    /// The module tells the server (`--port …`), exposes that port, and connects to it for
+    /// readiness, URLs and fresh databases. The host port stays random; for a fixed one as
+    /// well, add `.with_request(|r| r.exposed_port_at(6380, 6380))`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The port the server listens on inside the container.
+    fn container_port(&self) -> u16 {
+        self.port.unwrap_or(PORT)
     }
 
     /// Adds several arguments for `redis-server`, as [`arg`](Redis::arg) adds one.
@@ -197,8 +235,11 @@ impl Redis {
     fn build_request(&self) -> ContainerRequest {
         let mut cmd = vec!["redis-server".to_string()];
         let mut request = ContainerRequest::new(&self.image)
-            .exposed_port(PORT)
-            .wait_for(Wait::log(READY_LINE).and(answers_ping(self.password.clone())));
+            .exposed_port(self.container_port())
+            .wait_for(
+                Wait::log(READY_LINE)
+                    .and(answers_ping(self.container_port(), self.password.clone())),
+            );
         if let Some(password) = &self.password {
             // A config file must be the first argument (the official entrypoint and
             // redis-server both expect it there); later arguments override it.
@@ -206,6 +247,9 @@ impl Redis {
             cmd.push(CONFIG_PATH.to_string());
         }
         cmd.extend(["--databases".to_string(), DATABASES.to_string()]);
+        if let Some(port) = self.port {
+            cmd.extend(["--port".to_string(), port.to_string()]);
+        }
         cmd.extend(self.args.iter().cloned());
         self.edits.apply(request.cmd(cmd))
     }
@@ -228,12 +272,18 @@ impl Module for Redis {
     }
 
     async fn ready(self, container: Container) -> Result<RedisContainer> {
-        let endpoint = Endpoint::new(container.host(), container.host_port(PORT)?, self.password);
+        let container_port = self.container_port();
+        let endpoint = Endpoint::new(
+            container.host(),
+            container.host_port(container_port)?,
+            self.password,
+        );
         let databases = databases(&endpoint, &container.describe()).await;
         let session_id = kit::session_id().await?;
         tracing::debug!(container = %container.describe(), databases, "redis answers PING");
         Ok(RedisContainer::new(
             container,
+            container_port,
             endpoint,
             databases,
             &session_id,
@@ -253,6 +303,7 @@ impl fmt::Debug for Redis {
         f.debug_struct("Redis")
             .field("image", &self.image)
             .field("password", &self.password)
+            .field("port", &self.container_port())
             .field("args", &self.args)
             .field("edits", &self.edits)
             .finish()
@@ -281,12 +332,14 @@ const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Ready means a client of this module gets `PONG` through the published port: the log
 /// line comes first, and the engine's port forwarding may lag behind it by a moment.
-fn answers_ping(password: Option<Secret>) -> Wait {
+fn answers_ping(container_port: u16, password: Option<Secret>) -> Wait {
     Wait::probe("Redis answering PING", move |endpoints: Endpoints| {
         let password = password.clone();
         async move {
             let who = endpoints.container().to_string();
-            let port = endpoints.host_port(PORT).map_err(ProbeFailure::fatal)?;
+            let port = endpoints
+                .host_port(container_port)
+                .map_err(ProbeFailure::fatal)?;
             let endpoint = Endpoint::new(endpoints.host(), port, password);
             let client = endpoint.client(0, &who).map_err(ProbeFailure::fatal)?;
             match ping(&client).await {
@@ -403,6 +456,35 @@ mod tests {
         assert_eq!(request.copies[0].0, CONFIG_PATH);
         let debug = format!("{request:?}");
         assert!(!debug.contains("s3cr"), "{debug}");
+    }
+
+    #[test]
+    fn a_port_and_settings_reach_the_command_in_order() {
+        let redis = Redis::default()
+            .port(6380)
+            .setting("maxmemory", "10mb")
+            .arg("--appendonly")
+            .arg("yes")
+            .setting("--save", "");
+        let request = redis.build_request();
+        assert_eq!(
+            request.cmd.as_deref().unwrap(),
+            [
+                "redis-server",
+                "--databases",
+                "1024",
+                "--port",
+                "6380",
+                "--maxmemory",
+                "10mb",
+                "--appendonly",
+                "yes",
+                "--save",
+                ""
+            ]
+        );
+        assert_eq!(request.exposed_ports, [crate::ContainerPort::tcp(6380)]);
+        assert!(format!("{redis:?}").contains("port: 6380"), "{redis:?}");
     }
 
     #[test]

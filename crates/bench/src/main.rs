@@ -45,7 +45,7 @@ fn parse_args() -> std::result::Result<Args, String> {
             "--out" => args.out = given.next().ok_or("--out needs a folder")?.into(),
             "-h" | "--help" => {
                 return Err(
-                    "usage: throwaway-bench [--quick] [--only 1,2,3,4,5,6] [--out DIR]".into(),
+                    "usage: throwaway-bench [--quick] [--only 1,2,3,4,5,6,7] [--out DIR]".into(),
                 )
             }
             other => return Err(format!("unknown argument {other} (try --help)")),
@@ -147,7 +147,7 @@ async fn run(args: Args, run: String) -> Result<bool> {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = throwaway_bench::report::Section> + 'a>,
     >;
-    let all: [(u32, &str, Workload); 6] = [
+    let all: [(u32, &str, Workload); 7] = [
         (1, "Redis cycle", |c| {
             Box::pin(workloads::redis_cycle::run(c))
         }),
@@ -165,6 +165,9 @@ async fn run(args: Args, run: String) -> Result<bool> {
         }),
         (6, "MariaDB suite of 50 tests", |c| {
             Box::pin(workloads::mysql_suite::run(c))
+        }),
+        (7, "soak: 500 cycles and 2,000 databases", |c| {
+            Box::pin(workloads::soak::run(c))
         }),
     ];
     for (number, name, workload) in all {

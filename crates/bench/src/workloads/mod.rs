@@ -5,6 +5,7 @@ pub mod mysql_suite;
 pub mod nextest;
 pub mod postgres_cycle;
 pub mod redis_cycle;
+pub mod soak;
 pub mod suite;
 
 use std::future::Future;

@@ -13,6 +13,7 @@ pub(crate) mod reaper;
 mod request;
 mod start;
 mod started;
+pub(crate) mod sweep;
 
 pub use crate::engine::{ContainerPort, Protocol};
 pub use exec::ExecResult;
@@ -25,3 +26,4 @@ pub use reaper::DEFAULT_REAPER_IMAGE;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
 pub use start::Start;
 pub use started::{Container, PublishedPort};
+pub use sweep::{sweep_orphans, Swept};

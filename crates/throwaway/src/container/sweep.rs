@@ -343,12 +343,36 @@ async fn sweep(engine: &Engine) -> Result<Swept> {
             Verdict::Alive | Verdict::Unknown => {}
         }
     }
+    let mut swept = Swept::default();
+    remove_sessions(engine, &sessions, &ended, &mut swept).await;
     if !recheck.is_empty() {
         tokio::time::sleep(RECHECK).await;
         let guarded = guarded_sessions(engine).await?;
-        ended.extend(recheck.into_iter().filter(|s| !guarded.contains(*s)));
+        let ended: Vec<&str> = recheck
+            .into_iter()
+            .filter(|s| !guarded.contains(*s))
+            .collect();
+        remove_sessions(engine, &sessions, &ended, &mut swept).await;
     }
-    let mut swept = Swept::default();
+    if !swept.sessions.is_empty() {
+        tracing::info!(
+            sessions = ?swept.sessions,
+            containers = swept.containers,
+            networks = swept.networks,
+            volumes = swept.volumes,
+            "removed what sessions left that ended without their reaper"
+        );
+    }
+    Ok(swept)
+}
+
+/// Removes the objects of the `ended` sessions, counting them into `swept`.
+async fn remove_sessions(
+    engine: &Engine,
+    sessions: &BTreeMap<&str, Vec<&Object>>,
+    ended: &[&str],
+    swept: &mut Swept,
+) {
     let mut doomed: Vec<&Object> = ended
         .iter()
         .flat_map(|s| sessions[s].iter().copied())
@@ -364,17 +388,7 @@ async fn sweep(engine: &Engine) -> Result<Swept> {
             }
         }
     }
-    swept.sessions = ended.into_iter().map(str::to_string).collect();
-    if !swept.sessions.is_empty() {
-        tracing::info!(
-            sessions = ?swept.sessions,
-            containers = swept.containers,
-            networks = swept.networks,
-            volumes = swept.volumes,
-            "removed what sessions left that ended without their reaper"
-        );
-    }
-    Ok(swept)
+    swept.sessions.extend(ended.iter().map(|s| s.to_string()));
 }
 
 /// Removes one object; whether it is gone because of this call.

@@ -674,7 +674,13 @@ mod tests {
             .init_sql("schema", "CREATE TABLE t (id int)")
             .init_script("./sql/seed.sql.gz")
             .build_request();
-        let paths: Vec<&str> = request.copies.iter().map(|(p, _)| p.as_str()).collect();
+        // The password files go first; the scripts follow in the order added.
+        let paths: Vec<&str> = request
+            .copies
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .filter(|p| !p.starts_with(SECRETS_DIR))
+            .collect();
         assert_eq!(
             paths,
             [

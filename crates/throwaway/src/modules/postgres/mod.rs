@@ -669,6 +669,7 @@ mod tests {
             .copies
             .iter()
             .map(|(path, _)| path.as_str())
+            .filter(|path| *path != PASSWORD_FILE)
             .collect();
         assert_eq!(
             paths,

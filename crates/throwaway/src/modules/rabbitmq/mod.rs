@@ -375,7 +375,7 @@ mod tests {
         );
         assert_eq!(
             request.copied_paths().collect::<Vec<_>>(),
-            [ENABLED_PLUGINS_PATH]
+            [ADVANCED_CONFIG_PATH, ENABLED_PLUGINS_PATH]
         );
         assert!(request.command().is_none(), "the image's own command runs");
         assert_eq!(request.readiness().to_string(), PROBE);
@@ -395,7 +395,11 @@ mod tests {
     fn without_management_the_images_plugins_stay() {
         let request = RabbitMq::default().without_management().build_request();
         assert_eq!(request.exposed_ports(), [ContainerPort::tcp(5672)]);
-        assert_eq!(request.copied_paths().count(), 0);
+        assert_eq!(
+            request.copied_paths().collect::<Vec<_>>(),
+            [ADVANCED_CONFIG_PATH],
+            "only the password"
+        );
     }
 
     #[test]

@@ -377,9 +377,7 @@ async fn soak(config: &Config) -> Result<Section> {
         notes.push(format!("{NAME}: failures: {}", first.join("; ")));
     }
     if warmup_failures > 0 {
-        notes.push(format!(
-            "{NAME}: {warmup_failures} warm-up cycle(s) failed"
-        ));
+        notes.push(format!("{NAME}: {warmup_failures} warm-up cycle(s) failed"));
     }
     let failed = failures + warmup_failures > 0 || left > 0 || dbs_left > 0;
     Ok(Section {

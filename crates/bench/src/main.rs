@@ -147,7 +147,7 @@ async fn run(args: Args, run: String) -> Result<bool> {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = throwaway_bench::report::Section> + 'a>,
     >;
-    let all: [(u32, &str, Workload); 7] = [
+    let all: [(u32, &str, Workload); 8] = [
         (1, "Redis cycle", |c| {
             Box::pin(workloads::redis_cycle::run(c))
         }),
@@ -168,6 +168,9 @@ async fn run(args: Args, run: String) -> Result<bool> {
         }),
         (7, "50 tests, a container each", |c| {
             Box::pin(workloads::own_containers::run(c))
+        }),
+        (8, "soak: 500 cycles and 2,000 databases", |c| {
+            Box::pin(workloads::soak::run(c))
         }),
     ];
     for (number, name, workload) in all {

@@ -121,9 +121,21 @@
 //!   `docker rm -f $(docker ps -aq --filter label=org.testcontainers.reuse=true)`.
 //! - **An engine restart** stops every container, the reaper included. While the test
 //!   process lives on, the library connects to a new reaper once the engine is back, so the
-//!   session's stopped containers are still removed after it ends. Containers of processes
-//!   that ended while the engine was down are left stopped; remove them with
-//!   `docker rm -f $(docker ps -aq --filter label=org.testcontainers.lang=rust)`.
+//!   session's stopped containers are still removed after it ends. What processes left that
+//!   ended while the engine was down goes with the orphan sweep.
+//! - **The orphan sweep.** When the process and its reaper die together (a machine or
+//!   engine restart, an OOM kill of the whole group, `docker kill` of everything), nothing
+//!   would ever remove their containers. So when a session starts, the library looks, in the
+//!   background, for containers, networks and volumes of ours whose session has neither a
+//!   running reaper nor a running process, and removes them ([`sweep_orphans`] does it on
+//!   demand). Every object names the process that made it (label `org.throwaway.owner`:
+//!   machine, pid and the pid's start time, on Linux). A session of one process on this
+//!   machine has ended when none of its processes runs any more; a session that spans
+//!   processes, or one from another machine sharing the engine, when it had a reaper, its
+//!   objects are over a minute old, and its reaper is still missing 15 s later; a session
+//!   from another machine without a reaper is never judged. Reused containers, snapshots,
+//!   reapers, and objects of other Testcontainers libraries are never touched.
+//!   `THROWAWAY_SWEEP_DISABLED=true` turns the automatic sweep off.
 //!
 //! # Cargo features
 //!
@@ -153,6 +165,7 @@ mod wait;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
+pub use container::{sweep_orphans, Swept};
 pub use container::{
     Container, ContainerPort, ContainerRequest, ExecResult, FileMode, LogLine, LogSource, Logs,
     Mount, Network, Protocol, PublishedPort, Start, DEFAULT_REAPER_IMAGE, DEFAULT_STARTUP_TIMEOUT,

@@ -6,6 +6,7 @@ pub mod nextest;
 pub mod own_containers;
 pub mod postgres_cycle;
 pub mod redis_cycle;
+pub mod soak;
 pub mod suite;
 
 use std::future::Future;

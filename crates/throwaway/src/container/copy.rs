@@ -349,8 +349,12 @@ pub(crate) async fn upload_archive(
     archive: Vec<u8>,
 ) -> Result<()> {
     let options = UploadToContainerOptionsBuilder::new().path("/").build();
+    // As a stream, not a whole body: bollard logs whole request bodies at trace level, and
+    // these archives hold the modules' password files (the way passwords reach a
+    // container without showing up in its create body, environment or any log).
+    let body = futures_util::stream::once(std::future::ready(bytes::Bytes::from(archive)));
     docker
-        .upload_to_container(id, Some(options), bollard::body_full(archive.into()))
+        .upload_to_container(id, Some(options), bollard::body_stream(body))
         .await
         .map_err(|e| Error::engine(format!("copying {container_path} into {who}"), e))
 }

@@ -69,6 +69,13 @@ pub(crate) async fn launch(
         )?,
         Role::Reaper(name) => Identity::Own(Some(name)),
     };
+    // Decided after the identity: who made a container is not part of what it is (the
+    // hash that shared and reused containers are found by).
+    if let Some(labels) = body.labels.as_mut() {
+        if labels.contains_key(labels::SESSION_ID) {
+            labels.extend(labels::of_this_process(engine));
+        }
+    }
     let mut collisions = 0;
     let container = loop {
         let created = match create(engine, request, &body, &identity, &reference).await? {

@@ -13,6 +13,7 @@ pub(crate) mod reaper;
 mod request;
 mod start;
 mod started;
+pub(crate) mod sweep;
 pub(crate) mod teardown;
 
 pub use crate::engine::{ContainerPort, Protocol};
@@ -27,3 +28,4 @@ pub use reaper::DEFAULT_REAPER_IMAGE;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
 pub use start::Start;
 pub use started::{Container, PublishedPort};
+pub use sweep::{sweep_orphans, Swept};

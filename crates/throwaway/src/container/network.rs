@@ -60,7 +60,12 @@ impl Network {
             let request = NetworkCreateRequest {
                 name: name.clone(),
                 driver: Some("bridge".to_string()),
-                labels: Some(labels::standard(engine.session_id())),
+                labels: Some(
+                    labels::standard(engine.session_id())
+                        .into_iter()
+                        .chain(labels::of_this_process(engine))
+                        .collect(),
+                ),
                 ..Default::default()
             };
             let created = engine

@@ -35,7 +35,7 @@ pub const DEFAULT_REAPER_IMAGE: &str = "testcontainers/ryuk:0.14.0";
 const REAPER_PORT: u16 = 8080;
 
 /// Labels the reaper container; Testcontainers tooling uses it to tell reapers apart.
-const REAPER_LABEL: &str = "org.testcontainers.ryuk";
+const REAPER_LABEL: &str = labels::REAPER;
 
 /// How long to wait for the reaper to acknowledge the filter.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,6 +53,8 @@ static CONNECTED_TO: std::sync::Mutex<Option<(String, u16, String)>> = std::sync
 /// When the reaper cannot be started or does not acknowledge; the message says how to turn
 /// it off (`TESTCONTAINERS_RYUK_DISABLED=true`) where the engine cannot run it.
 pub(crate) async fn guard(engine: &'static Engine) -> Result<()> {
+    // What ended sessions left is removed in the background, whatever this one does.
+    super::sweep::start_once(engine);
     if engine.settings().ryuk_disabled()? {
         return Ok(());
     }
@@ -109,9 +111,12 @@ async fn keep_alive(
     }
 }
 
+/// What a reaper's container name starts with; the session id follows.
+pub(super) const NAME_PREFIX: &str = "throwaway-reaper-";
+
 /// The name of the session's reaper container.
 fn reaper_name(engine: &Engine) -> String {
-    format!("throwaway-reaper-{}", engine.session_id())
+    format!("{NAME_PREFIX}{}", engine.session_id())
 }
 
 /// How long to keep trying to connect to a reaper that another process of the session has

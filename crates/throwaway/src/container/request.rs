@@ -10,6 +10,8 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
 };
 
+#[cfg(test)]
+use super::copy::Contents;
 use super::copy::{CopySource, FileMode};
 use super::{ContainerPort, Mount, Network};
 use crate::image::PullPolicy;
@@ -149,6 +151,22 @@ impl ContainerRequest {
     /// (later copies to the same path win).
     pub fn copied_paths(&self) -> impl Iterator<Item = &str> {
         self.copies.iter().map(|(path, _)| path.as_str())
+    }
+
+    /// The bytes copied to `container_path` with [`copy_bytes`](ContainerRequest::copy_bytes),
+    /// for modules' unit tests.
+    #[cfg(test)]
+    pub(crate) fn copied_bytes(&self, container_path: &str) -> Option<&[u8]> {
+        self.copies
+            .iter()
+            .rev()
+            .find_map(|(path, source)| match source {
+                CopySource {
+                    contents: Contents::Bytes(data),
+                    ..
+                } if path == container_path => Some(data.as_slice()),
+                _ => None,
+            })
     }
 
     /// Sets an environment variable.
@@ -507,6 +525,34 @@ fn looks_secret(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
+/// Command-line arguments with secrets masked: the value after a flag whose name looks
+/// secret (`--requirepass x`, `--password=x`, `--auth x`), and passwords in URLs.
+fn mask_args(args: &[String]) -> Vec<String> {
+    let secret_flag = |arg: &str| {
+        let name = arg.trim_start_matches('-');
+        arg.starts_with('-')
+            && !name.is_empty()
+            && (looks_secret(name) || {
+                let name = name.to_ascii_uppercase();
+                name.contains("AUTH")
+            })
+    };
+    let mut masked = Vec::with_capacity(args.len());
+    let mut hide_next = false;
+    for arg in args {
+        let shown = if hide_next {
+            "***".to_string()
+        } else if let Some((flag, _)) = arg.split_once('=').filter(|(f, _)| secret_flag(f)) {
+            format!("{flag}=***")
+        } else {
+            mask_url_passwords(arg)
+        };
+        hide_next = !hide_next && !arg.contains('=') && secret_flag(arg);
+        masked.push(shown);
+    }
+    masked
+}
+
 /// `value` with the password of any `scheme://user:password@host` in it masked.
 fn mask_url_passwords(value: &str) -> String {
     let Some(scheme_end) = value.find("://") else {
@@ -546,8 +592,8 @@ impl fmt::Debug for ContainerRequest {
             .field("image", &self.image)
             .field("name", &self.name)
             .field("env", &env)
-            .field("cmd", &self.cmd)
-            .field("entrypoint", &self.entrypoint)
+            .field("cmd", &self.cmd.as_deref().map(mask_args))
+            .field("entrypoint", &self.entrypoint.as_deref().map(mask_args))
             .field("exposed_ports", &self.exposed_ports)
             .field("fixed_host_ports", &self.fixed_host_ports)
             .field("labels", &self.labels)
@@ -683,5 +729,33 @@ mod tests {
         let debug = format!("{request:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("app"), "{debug}");
+    }
+
+    #[test]
+    fn debug_masks_secrets_on_the_command_line() {
+        let request = ContainerRequest::new("redis:7.0")
+            .cmd(["redis-server", "--requirepass", "hunter2", "--port", "6380"])
+            .entrypoint([
+                "nats-server",
+                "--auth=t0ken",
+                "--pass",
+                "pw1",
+                "--user",
+                "app",
+            ]);
+        let debug = format!("{request:?}");
+        for secret in ["hunter2", "t0ken", "pw1"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        for kept in ["--requirepass", "6380", "--auth=***", "app"] {
+            assert!(debug.contains(kept), "{debug}");
+        }
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            mask_args(&args(&["--password", "--password", "x"])),
+            args(&["--password", "***", "x"]),
+            "a masked value is not a flag"
+        );
+        assert_eq!(mask_args(&args(&["-", "pw"])), args(&["-", "pw"]));
     }
 }

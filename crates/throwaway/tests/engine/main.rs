@@ -29,6 +29,9 @@ mod reaper;
 #[cfg(feature = "redis")]
 mod redis;
 mod reuse;
+#[cfg(all(feature = "redis", feature = "postgres"))]
+mod secrets;
 mod shared;
+mod sweep;
 mod teardown;
 mod waits;

@@ -77,7 +77,9 @@
 //! - **Restarts.** After `container().stop()` and `container().start()` the module
 //!   follows the new host port and prepares the server again (its data lived in memory).
 //! - **Secrets.** Passwords show as `***` in `Debug`, logs and errors;
-//!   [`MysqlContainer::connection_url`] and [`TestDatabase::url`] show them.
+//!   [`MysqlContainer::connection_url`] and [`TestDatabase::url`] show them. They reach
+//!   the image in files (`…_PASSWORD_FILE`), not in its environment, which the create
+//!   body, `docker inspect` and the engine client's debug log would show.
 //!
 //! The module uses only the official images' documented contracts, so images built on them
 //! work too.
@@ -133,6 +135,9 @@ pub const PORT: u16 = 3306;
 
 /// The data directory of both official images.
 const DATADIR: &str = "/var/lib/mysql";
+
+/// Where the password files go.
+const SECRETS_DIR: &str = "/run/secrets/throwaway-mysql";
 
 /// A MySQL or MariaDB server to start.
 ///
@@ -363,15 +368,23 @@ impl Mysql {
                 self.login_password(),
                 self.database.clone(),
             ));
+        // Passwords go in files the image reads (`…_PASSWORD_FILE`), not in the
+        // environment: the create body and every inspection of the container would show
+        // them, and the engine client logs both.
+        let secret = |request: ContainerRequest, setting: Setting, value: &Secret| {
+            let path = format!("{SECRETS_DIR}/{}", f.var(setting).to_ascii_lowercase());
+            request
+                .env(format!("{}_FILE", f.var(setting)), &path)
+                .copy_bytes(value.expose(), path)
+        };
         request = if root_password.is_empty() {
             request.env(f.var(Setting::AllowEmptyRootPassword), "yes")
         } else {
-            request.env(f.var(Setting::RootPassword), root_password.expose())
+            secret(request, Setting::RootPassword, root_password)
         };
         if !self.is_root() {
-            request = request
-                .env(f.var(Setting::User), &self.user)
-                .env(f.var(Setting::Password), self.password.expose());
+            request = request.env(f.var(Setting::User), &self.user);
+            request = secret(request, Setting::Password, &self.password);
         }
         if !self.durable {
             // On a mount of its own, the image's VOLUME makes no anonymous volume.
@@ -704,10 +717,10 @@ mod tests {
     fn mysql_gets_the_mysql_family_and_its_fast_options() {
         let my = Mysql::new("mysql:8");
         let env = env(&my);
+        assert_eq!(secret(&my, "MYSQL_ROOT_PASSWORD").as_deref(), Some("test"));
+        assert_eq!(secret(&my, "MYSQL_PASSWORD").as_deref(), Some("test"));
         for expected in [
-            "MYSQL_ROOT_PASSWORD=test",
             "MYSQL_USER=test",
-            "MYSQL_PASSWORD=test",
             "MYSQL_DATABASE=test",
             "MYSQL_INITDB_SKIP_TZINFO=1",
         ] {
@@ -729,10 +742,13 @@ mod tests {
     fn mariadb_gets_the_mariadb_family_and_its_spelling() {
         let maria = Mysql::new("mariadb:11").user("app").password("pw");
         let env = env(&maria);
+        assert_eq!(
+            secret(&maria, "MARIADB_ROOT_PASSWORD").as_deref(),
+            Some("pw")
+        );
+        assert_eq!(secret(&maria, "MARIADB_PASSWORD").as_deref(), Some("pw"));
         for expected in [
-            "MARIADB_ROOT_PASSWORD=pw",
             "MARIADB_USER=app",
-            "MARIADB_PASSWORD=pw",
             "MARIADB_DATABASE=test",
             "MARIADB_INITDB_SKIP_TZINFO=1",
         ] {
@@ -752,13 +768,29 @@ mod tests {
         env(mysql).contains(&var.to_string())
     }
 
+    /// The value the image reads from `{var}_FILE`, checking that `var` itself is unset.
+    fn secret(mysql: &Mysql, var: &str) -> Option<String> {
+        let env = env(mysql);
+        assert!(
+            !env.iter().any(|e| e.starts_with(&format!("{var}="))),
+            "{env:?}"
+        );
+        let path = env
+            .iter()
+            .find_map(|e| e.strip_prefix(&format!("{var}_FILE=")))?
+            .to_string();
+        let request = mysql.build_request();
+        let data = request.copied_bytes(&path).expect("the file is copied in");
+        Some(String::from_utf8(data.to_vec()).unwrap())
+    }
+
     #[test]
     fn root_creates_no_user_and_an_empty_root_password_is_allowed() {
         let root = Mysql::new("mysql:8").user("root").password("r00t");
         let vars = env(&root);
-        assert!(
-            vars.contains(&"MYSQL_ROOT_PASSWORD=r00t".to_string()),
-            "{vars:?}"
+        assert_eq!(
+            secret(&root, "MYSQL_ROOT_PASSWORD").as_deref(),
+            Some("r00t")
         );
         assert!(
             !vars.iter().any(|e| e.starts_with("MYSQL_USER")),
@@ -766,12 +798,13 @@ mod tests {
         );
         let open = Mysql::new("mariadb:11").root_password("");
         assert!(env_has(&open, "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=yes"));
-        assert!(!env(&open)
-            .iter()
-            .any(|e| e.starts_with("MARIADB_ROOT_PASSWORD")));
+        assert_eq!(secret(&open, "MARIADB_ROOT_PASSWORD"), None);
         let separate = Mysql::new("mysql:8").password("u").root_password("r");
-        assert!(env_has(&separate, "MYSQL_ROOT_PASSWORD=r"));
-        assert!(env_has(&separate, "MYSQL_PASSWORD=u"));
+        assert_eq!(
+            secret(&separate, "MYSQL_ROOT_PASSWORD").as_deref(),
+            Some("r")
+        );
+        assert_eq!(secret(&separate, "MYSQL_PASSWORD").as_deref(), Some("u"));
     }
 
     #[test]
@@ -788,7 +821,13 @@ mod tests {
             .init_sql("schema", "CREATE TABLE t (id int)")
             .init_script("./sql/seed.sql.gz")
             .build_request();
-        let paths: Vec<&str> = request.copies.iter().map(|(p, _)| p.as_str()).collect();
+        // The password files go first; the scripts follow in the order added.
+        let paths: Vec<&str> = request
+            .copies
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .filter(|p| !p.starts_with(SECRETS_DIR))
+            .collect();
         assert_eq!(
             paths,
             [

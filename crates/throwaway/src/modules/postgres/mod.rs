@@ -82,7 +82,7 @@
 //!   places that show it.
 //!
 //! The module uses only the contract of the official `postgres` image (`POSTGRES_USER`,
-//! `POSTGRES_PASSWORD`, `POSTGRES_DB`, `POSTGRES_INITDB_ARGS`, `PGDATA`,
+//! `POSTGRES_PASSWORD_FILE`, `POSTGRES_DB`, `POSTGRES_INITDB_ARGS`, `PGDATA`,
 //! `/docker-entrypoint-initdb.d`), so images built on it work too.
 //!
 //! # What the module adds to the request
@@ -139,6 +139,9 @@ pub const PORT: u16 = 5432;
 /// The data directory, set explicitly: images from 18 on default to a versioned path, and
 /// the module mounts its tmpfs or volume here.
 const PGDATA: &str = "/var/lib/postgresql/data";
+
+/// Where the password goes, in a file the image reads (`POSTGRES_PASSWORD_FILE`).
+const PASSWORD_FILE: &str = "/run/secrets/throwaway-postgres-password";
 
 /// The line the server logs when it accepts connections, the temporary init server included.
 const READY_LINE: &str = "database system is ready to accept connections";
@@ -209,8 +212,9 @@ impl Postgres {
         self
     }
 
-    /// The superuser's password (`POSTGRES_PASSWORD`; default `postgres`). Shown only by
-    /// the connection URLs, `***` everywhere else.
+    /// The superuser's password (`POSTGRES_PASSWORD`, passed as a file the image reads:
+    /// `POSTGRES_PASSWORD_FILE`; default `postgres`). Shown only by the connection URLs,
+    /// `***` everywhere else, in the container's environment not at all.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Secret::new(password.into());
         self
@@ -350,7 +354,11 @@ impl Postgres {
         let mut request = ContainerRequest::new(&self.image)
             .exposed_port(self.container_port())
             .env("POSTGRES_USER", &self.user)
-            .env("POSTGRES_PASSWORD", self.password.expose())
+            // In a file the image reads (`POSTGRES_PASSWORD_FILE`), not in the environment:
+            // the create body and every inspection of the container would show it, and the
+            // engine client logs both.
+            .env("POSTGRES_PASSWORD_FILE", PASSWORD_FILE)
+            .copy_bytes(self.password.expose(), PASSWORD_FILE)
             .env("POSTGRES_DB", &database)
             .env("PGDATA", PGDATA)
             // What initdb would find anyway, without reading every time zone file to find
@@ -675,12 +683,20 @@ mod tests {
         let env = env(&body);
         for expected in [
             "POSTGRES_USER=postgres",
-            "POSTGRES_PASSWORD=postgres",
+            "POSTGRES_PASSWORD_FILE=/run/secrets/throwaway-postgres-password",
             "POSTGRES_DB=postgres",
             "PGDATA=/var/lib/postgresql/data",
         ] {
             assert!(env.contains(&expected.to_string()), "{env:?}");
         }
+        assert!(
+            !env.iter()
+                .any(|e| e.contains("=postgres") && e.contains("PASSWORD")),
+            "the password is in a file, not the environment: {env:?}"
+        );
+        let request = pg.build_request();
+        let copied: Vec<&str> = request.copied_paths().collect();
+        assert!(copied.contains(&PASSWORD_FILE), "{copied:?}");
         assert_eq!(body.exposed_ports, Some(vec!["5432/tcp".to_string()]));
         assert_eq!(pg.clone().user("app").database_name(), "app");
         assert_eq!(pg.database("users").user("app").database_name(), "users");
@@ -733,6 +749,7 @@ mod tests {
             .copies
             .iter()
             .map(|(path, _)| path.as_str())
+            .filter(|path| *path != PASSWORD_FILE)
             .collect();
         assert_eq!(
             paths,

@@ -36,8 +36,11 @@
 //! `RABBITMQ_DEFAULT_VHOST` make the default user (an administrator) and vhost on the
 //! first start; the image's `conf.d/10-defaults.conf` lets that user log in from outside
 //! the container (`loopback_users.guest = false`) and logs to the console; AMQP listens on
-//! 5672 and the management API on 15672. The password is in the container's environment,
-//! as the image wants it, so `docker inspect` shows it; `Debug` and errors do not.
+//! 5672 and the management API on 15672. The password goes in
+//! `/etc/rabbitmq/advanced.config` (`default_pass`, as bytes), not in
+//! `RABBITMQ_DEFAULT_PASS`: the environment is in the create body and in every inspection
+//! of the container, which `docker inspect` and the engine client's debug log show. A
+//! `RABBITMQ_DEFAULT_PASS` set through [`RabbitMq::with_request`] still wins over it.
 //!
 //! Readiness is a real AMQP 0-9-1 login through the published port (protocol header,
 //! Start → Start-Ok with PLAIN, Tune → Tune-Ok, Open → Open-Ok on the vhost), then, with
@@ -92,6 +95,19 @@ pub const ENABLED_PLUGINS_PATH: &str = "/etc/rabbitmq/enabled_plugins";
 /// The plugin list the module copies in: management for the API, and the Prometheus plugin
 /// that the image enables by itself.
 const ENABLED_PLUGINS: &str = "[rabbitmq_management,rabbitmq_prometheus].\n";
+
+/// Where the default user's password goes: the broker's Erlang-term configuration file.
+const ADVANCED_CONFIG_PATH: &str = "/etc/rabbitmq/advanced.config";
+
+/// `advanced.config` setting the default user's password, written as its bytes
+/// (`<<104,105>>`): no quoting to get wrong, and UTF-8 arrives as UTF-8.
+fn advanced_config(password: &Secret) -> String {
+    let bytes: Vec<String> = password.expose().bytes().map(|b| b.to_string()).collect();
+    format!(
+        "[{{rabbit, [{{default_pass, <<{}>>}}]}}].\n",
+        bytes.join(",")
+    )
+}
 
 /// How long one readiness attempt may take: twice the other modules' limit, since the
 /// login takes several round trips, and an Erlang node that has just opened its listener
@@ -149,11 +165,12 @@ impl RabbitMq {
         self
     }
 
-    /// The default user's password (`RABBITMQ_DEFAULT_PASS`); `guest` unless set.
+    /// The default user's password (`default_pass`, in `advanced.config`); `guest` unless
+    /// set.
     ///
-    /// Keep it ASCII: the broker reads the variable through Erlang's environment, and a
-    /// non-ASCII password there was seen to be refused at login (RabbitMQ 3.10 on
-    /// Erlang 25). Any ASCII character works, URL escaping included.
+    /// Keep it ASCII: any ASCII character works, URL escaping included; non-ASCII ones
+    /// are not tested (through `RABBITMQ_DEFAULT_PASS`, one was refused at login with
+    /// RabbitMQ 3.10 on Erlang 25).
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Secret::new(password.into());
         self
@@ -206,9 +223,11 @@ impl RabbitMq {
         let mut request = ContainerRequest::new(&self.image)
             .exposed_port(PORT)
             .env("RABBITMQ_DEFAULT_USER", &self.user)
-            .env("RABBITMQ_DEFAULT_PASS", self.password.expose())
             .env("RABBITMQ_DEFAULT_VHOST", &self.vhost)
             .wait_for(accepts_login(self.clone()));
+        if !self.password.is_empty() {
+            request = request.copy_bytes(advanced_config(&self.password), ADVANCED_CONFIG_PATH);
+        }
         if self.management {
             request = request
                 .exposed_port(MANAGEMENT_PORT)
@@ -360,7 +379,12 @@ mod tests {
         assert_eq!(request.image(), "rabbitmq:3");
         let env = request.env_vars();
         assert_eq!(env["RABBITMQ_DEFAULT_USER"], "app");
-        assert_eq!(env["RABBITMQ_DEFAULT_PASS"], "hunter2");
+        assert!(!env.contains_key("RABBITMQ_DEFAULT_PASS"), "{env:?}");
+        let config = request.copied_bytes(ADVANCED_CONFIG_PATH).unwrap();
+        assert_eq!(
+            std::str::from_utf8(config).unwrap(),
+            "[{rabbit, [{default_pass, <<104,117,110,116,101,114,50>>}]}].\n"
+        );
         assert_eq!(env["RABBITMQ_DEFAULT_VHOST"], "shop");
         assert_eq!(
             request.exposed_ports(),
@@ -368,7 +392,7 @@ mod tests {
         );
         assert_eq!(
             request.copied_paths().collect::<Vec<_>>(),
-            [ENABLED_PLUGINS_PATH]
+            [ADVANCED_CONFIG_PATH, ENABLED_PLUGINS_PATH]
         );
         assert!(request.command().is_none(), "the image's own command runs");
         assert_eq!(request.readiness().to_string(), PROBE);
@@ -388,7 +412,11 @@ mod tests {
     fn without_management_the_images_plugins_stay() {
         let request = RabbitMq::default().without_management().build_request();
         assert_eq!(request.exposed_ports(), [ContainerPort::tcp(5672)]);
-        assert_eq!(request.copied_paths().count(), 0);
+        assert_eq!(
+            request.copied_paths().collect::<Vec<_>>(),
+            [ADVANCED_CONFIG_PATH],
+            "only the password"
+        );
     }
 
     #[test]

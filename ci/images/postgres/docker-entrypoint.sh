@@ -20,6 +20,13 @@
 #   Any failure stops the container with a non-zero status. A data dir that is
 #   already initialised is used as is. Arguments starting with '-' are options
 #   for postgres. Started as root, the server runs as the postgres user.
+#
+#   Init scripts that are sourced see the helpers the official entrypoint
+#   defines, under the same names: file_env VAR [DEFAULT], docker_process_sql
+#   [psql args] (psql as the superuser over the socket, into POSTGRES_DB, with
+#   ON_ERROR_STOP), the array psql (for "${psql[@]}"), docker_setup_env,
+#   docker_temp_server_start/stop and the rest. Sourced by another script
+#   (`. docker-entrypoint.sh`), this file only defines them.
 # No -u: init scripts are sourced into this shell and may rely on unset variables.
 set -Eeo pipefail
 
@@ -30,9 +37,9 @@ fail() {
 	exit 1
 }
 
-# VAR or VAR_FILE (not both), else a default; the result is exported so that
-# init scripts see it too.
-env_or_file() {
+# file_env VAR [DEFAULT]: VAR or VAR_FILE (not both), else DEFAULT; the result
+# is exported so that init scripts see it too.
+file_env() {
 	local var=$1 default=${2-} file_var="${1}_FILE" value
 	if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
 		fail "both $var and $file_var are set; use one of them"
@@ -55,23 +62,24 @@ wants_help() { # postgres options that only print something
 	return 1
 }
 
-setup_env() {
-	env_or_file POSTGRES_PASSWORD
-	env_or_file POSTGRES_USER postgres
-	env_or_file POSTGRES_DB "$POSTGRES_USER"
-	env_or_file POSTGRES_INITDB_ARGS
+docker_setup_env() {
+	file_env POSTGRES_PASSWORD
+	file_env POSTGRES_USER postgres
+	file_env POSTGRES_DB "$POSTGRES_USER"
+	file_env POSTGRES_INITDB_ARGS
 	: "${POSTGRES_INITDB_WALDIR:=}"
 	: "${POSTGRES_HOST_AUTH_METHOD:=}"
 	export PGDATA=${PGDATA:-/var/lib/postgresql/data}
-	initialised=
+	# the official entrypoint's name for "PGDATA is already initialised"
+	DATABASE_ALREADY_EXISTS=
 	if [ -s "$PGDATA/PG_VERSION" ]; then
-		initialised=1
+		DATABASE_ALREADY_EXISTS=true
 	fi
 }
 
 # Create the data, WAL and socket directories; as root, give them to postgres
 # (a fresh tmpfs or bind mount is usually owned by root).
-prepare_dirs() {
+docker_create_db_directories() {
 	local uid
 	uid=$(id -u)
 	mkdir -p "$PGDATA"
@@ -88,7 +96,7 @@ prepare_dirs() {
 	fi
 }
 
-check_settings() {
+docker_verify_minimum_env() {
 	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
 		cat >&2 <<-'EOM'
 			Error: the database is not initialised and no superuser password is set.
@@ -104,7 +112,7 @@ check_settings() {
 }
 
 # shellcheck disable=SC2120 # its arguments come from POSTGRES_INITDB_ARGS
-run_initdb() {
+docker_init_database_dir() {
 	local extra=()
 	[ -z "$POSTGRES_INITDB_WALDIR" ] || extra+=(--waldir="$POSTGRES_INITDB_WALDIR")
 	# POSTGRES_INITDB_ARGS holds shell words, e.g. --data-checksums --locale="C"
@@ -118,39 +126,47 @@ run_initdb() {
 
 # initdb trusts local socket and loopback connections; every other TCP client
 # must use POSTGRES_HOST_AUTH_METHOD.
-setup_hba() {
+pg_setup_hba_conf() {
 	local method=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}
 	printf '\n# added by the container entrypoint\nhost all all all %s\n' "$method" >>"$PGDATA/pg_hba.conf"
 }
 
-sql() { # sql [psql args...]: run SQL as the superuser over the socket
-	psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc "$@"
+# docker_process_sql [psql args...]: SQL as the superuser over the unix socket
+# (PGHOST and PGHOSTADDR are cleared so a caller's settings cannot send it
+# elsewhere), into POSTGRES_DB unless the arguments name another database.
+docker_process_sql() {
+	local runner=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
+	[ -z "${POSTGRES_DB:-}" ] || runner+=(--dbname "$POSTGRES_DB")
+	PGHOST='' PGHOSTADDR='' "${runner[@]}" "$@"
 }
 
-start_temp_server() {
+docker_temp_server_start() {
 	# Same options as the real server, but reachable only through the socket.
 	local opts
 	opts=$(printf '%q ' "$@" -c "listen_addresses=" -p "${PGPORT:-5432}")
 	PGUSER=$POSTGRES_USER pg_ctl -D "$PGDATA" -o "$opts" -w start
 }
 
-stop_temp_server() {
+docker_temp_server_stop() {
 	PGUSER=$POSTGRES_USER pg_ctl -D "$PGDATA" -m fast -w stop
 }
 
-create_database() {
+docker_setup_db() {
 	local exists
 	exists=$(printf "SELECT 1 FROM pg_database WHERE datname = :'db';\n" |
-		sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only --no-align --quiet)
+		POSTGRES_DB='' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only --no-align --quiet)
 	if [ -z "$exists" ]; then
-		printf 'CREATE DATABASE :"db";\n' | sql --dbname postgres --set db="$POSTGRES_DB" --quiet
+		printf 'CREATE DATABASE :"db";\n' | POSTGRES_DB='' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --quiet
 		note "created database $POSTGRES_DB"
 	fi
 }
 
-run_init_files() {
+# docker_process_init_files [file...]: runs each file as an init script.
+docker_process_init_files() {
 	local f
-	for f in /docker-entrypoint-initdb.d/*; do
+	# scripts written for the official image run "${psql[@]}"
+	psql=(docker_process_sql)
+	for f; do
 		[ -e "$f" ] || continue
 		case $f in
 		*.sh)
@@ -165,26 +181,26 @@ run_init_files() {
 			;;
 		*.sql)
 			note "running $f"
-			sql --dbname "$POSTGRES_DB" -f "$f"
+			docker_process_sql -f "$f"
 			;;
 		*.sql.gz)
 			note "running $f"
-			gzip -dc "$f" | sql --dbname "$POSTGRES_DB"
+			gzip -dc "$f" | docker_process_sql
 			;;
 		*.sql.xz)
 			note "running $f"
-			xz -dc "$f" | sql --dbname "$POSTGRES_DB"
+			xz -dc "$f" | docker_process_sql
 			;;
 		*.sql.zst)
 			note "running $f"
-			zstd -dcq "$f" | sql --dbname "$POSTGRES_DB"
+			zstd -dcq "$f" | docker_process_sql
 			;;
 		*) note "ignoring $f" ;;
 		esac
 	done
 }
 
-main() {
+_main() {
 	if [ "${1:0:1}" = - ]; then
 		set -- postgres "$@"
 	fi
@@ -192,21 +208,21 @@ main() {
 		exec "$@"
 	fi
 
-	setup_env
-	prepare_dirs
+	docker_setup_env
+	docker_create_db_directories
 	if [ "$(id -u)" = 0 ]; then
 		exec gosu postgres "$0" "$@"
 	fi
 
-	if [ -z "$initialised" ]; then
-		check_settings
-		run_initdb
-		setup_hba
+	if [ -z "$DATABASE_ALREADY_EXISTS" ]; then
+		docker_verify_minimum_env
+		docker_init_database_dir
+		pg_setup_hba_conf
 		shift # the temporary server gets the options, not the "postgres"
-		start_temp_server "$@"
-		create_database
-		run_init_files
-		stop_temp_server
+		docker_temp_server_start "$@"
+		docker_setup_db
+		docker_process_init_files /docker-entrypoint-initdb.d/*
+		docker_temp_server_stop
 		set -- postgres "$@"
 		# the official image logs this line; some tools wait for it
 		echo "PostgreSQL init process complete; ready for start up."
@@ -216,4 +232,7 @@ main() {
 	exec "$@"
 }
 
-main "$@"
+# Sourced (by an init script or another image's entrypoint): define only.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	_main "$@"
+fi

@@ -251,6 +251,9 @@
 mod clock;
 mod config;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 // Go's duration syntax, in the one file the library reads its reaper timeouts with too: the
 // two must accept the same values, and the library is published while the reaper is not, so
 // the file lives there and is compiled here as well.

@@ -156,6 +156,9 @@
 mod container;
 mod engine;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod image;
 pub mod kit;
 mod lifecycle;

@@ -4,7 +4,7 @@
 //! Everything that reads the machine goes through [`Environment`], so discovery and settings
 //! are tested against a `FakeEnvironment` without touching the real one.
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -86,7 +86,7 @@ fn uid_from_proc_owner() -> Option<u32> {
 ///
 /// Files given with [`FakeEnvironment::file`] exist too. The home directory defaults to
 /// `/home/test` and the uid to 1000.
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 #[derive(Debug, Clone)]
 pub(crate) struct FakeEnvironment {
     vars: HashMap<String, String>,
@@ -96,7 +96,7 @@ pub(crate) struct FakeEnvironment {
     uid: Option<u32>,
 }
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 impl Default for FakeEnvironment {
     fn default() -> Self {
         FakeEnvironment {
@@ -109,7 +109,7 @@ impl Default for FakeEnvironment {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 impl FakeEnvironment {
     /// An environment with no variables, no files, home `/home/test` and uid 1000.
     pub(crate) fn new() -> Self {
@@ -147,7 +147,7 @@ impl FakeEnvironment {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 impl Environment for FakeEnvironment {
     fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).cloned()

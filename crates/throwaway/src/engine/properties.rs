@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use java_properties::LineContent;
 
-mod go_duration;
+pub(crate) mod go_duration;
 
 use super::environment::Environment;
 use crate::error::{Error, ErrorKind, Result};
@@ -387,10 +387,14 @@ pub(crate) fn parse_bool(value: &str) -> Option<bool> {
 /// A reaper timeout: a Go duration (`10s`, `1m30s`, `1.5h`, `500ms`, by the one parser the
 /// reaper uses too, see [`go_duration`]) that is not negative, or a plain number of seconds
 /// (Java's style; the reaper is always handed milliseconds, so it needs no such rule).
+/// Plain seconds are held to Go's range too (about 292 years), so that no length is read in
+/// one spelling and refused in the other.
 pub(crate) fn parse_duration(value: &str) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok().map(Duration::from_secs);
+        let seconds: u64 = value.parse().ok()?;
+        let longest = Duration::from_nanos(i64::MAX as u64);
+        return Some(Duration::from_secs(seconds)).filter(|d| *d <= longest);
     }
     match go_duration::parse(value) {
         Ok(d) if !d.negative => Some(d.magnitude),
@@ -681,5 +685,18 @@ mod tests {
             assert!(go_duration::parse(text).is_err(), "{text:?}");
         }
         assert_eq!(parse_duration("-1s"), None);
+    }
+
+    /// Found by the `duration` fuzz target: plain seconds past Go's range were read, while
+    /// the same length written as a Go duration was refused.
+    #[test]
+    fn plain_seconds_past_gos_range_are_refused_as_go_durations_are() {
+        assert_eq!(parse_duration("9506695066\r\r"), None);
+        assert_eq!(parse_duration("9506695066000000000ns"), None);
+        assert_eq!(
+            parse_duration("9223372036"),
+            Some(Duration::from_secs(9_223_372_036))
+        );
+        assert!(parse_duration("9223372036854775807ns").is_some());
     }
 }

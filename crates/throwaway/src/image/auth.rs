@@ -103,8 +103,14 @@ impl Helpers for ProgramHelpers {
         }
         let mut stdout = Vec::new();
         std::io::Read::read_to_end(&mut child.stdout.take()?, &mut stdout).ok()?;
-        serde_json::from_slice(&stdout).ok()
+        parse_helper_answer(&stdout)
     }
+}
+
+/// A credential helper's answer to `get`, from its standard output; `None` for anything but
+/// the JSON object of the credential-helper protocol.
+pub(crate) fn parse_helper_answer(stdout: &[u8]) -> Option<HelperAnswer> {
+    serde_json::from_slice(stdout).ok()
 }
 
 /// The server address credentials for `image` are filed under.

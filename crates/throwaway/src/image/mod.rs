@@ -1,6 +1,6 @@
 //! Image references and pulling (DESIGN.md layer 2).
 
-mod auth;
+pub(crate) mod auth;
 mod pull;
 mod reference;
 

@@ -220,7 +220,10 @@ pub(crate) enum ExitStage {
     Flush,
 }
 
-static EXIT_STEPS: Mutex<Vec<(ExitStage, fn())>> = Mutex::new(Vec::new());
+/// One step of the exit hook, and when it runs.
+type ExitStep = (ExitStage, fn());
+
+static EXIT_STEPS: Mutex<Vec<ExitStep>> = Mutex::new(Vec::new());
 
 /// Runs `step` when the process exits normally (`main` returns, or `std::process::exit`),
 /// once, in `stage`; a step registered twice runs once. Not when the process is killed: the

@@ -354,6 +354,7 @@ mod tests {
                 "throwaway-x",
             ),
             api: None,
+            container_id: "0123456789ab".into(),
         };
         assert_eq!(unit.url(), "amqp://throwaway-x:hunter2@h:1/throwaway-x");
         assert_eq!(unit.masked_url(), "amqp://throwaway-x:***@h:1/throwaway-x");

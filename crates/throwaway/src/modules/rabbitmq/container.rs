@@ -343,7 +343,6 @@ mod tests {
     #[test]
     fn a_test_vhosts_debug_and_masked_url_hide_the_password() {
         let unit = TestVhost {
-            container_id: "0123456789ab".into(),
             name: "throwaway-x".into(),
             password: Secret::new("hunter2"),
             url: amqp_url(

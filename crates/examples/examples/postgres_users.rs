@@ -125,35 +125,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use throwaway::postgres::TestDatabase;
+    use throwaway::postgres::{PostgresContainer, TestDatabase};
     use throwaway::Shared;
 
     /// One server for every test of this file, started and migrated by the first test that
-    /// asks: the seed's session-scoped fixture.
+    /// asks: the seed's session-scoped fixture. Each `#[from(PG)] db: TestDatabase` is a
+    /// database of the test's own, cloned from the migrated template; kept for a look if
+    /// the test fails. Without a Docker engine the tests skip, with the reason printed,
+    /// unless `CI` is set: there they fail.
     static PG: Shared<Postgres> = Shared::new(postgres);
 
-    /// A database of this test's own, cloned from the migrated template, and a client for
-    /// it. Without a Docker engine the test is skipped, with the reason printed, unless
-    /// `CI` is set: there it fails.
-    async fn fresh_database() -> Option<(TestDatabase, Client)> {
-        if throwaway::skip_without_engine() {
-            return None;
-        }
-        let pg = PG
-            .get()
-            .await
-            .unwrap_or_else(|err| panic!("could not start PostgreSQL: {err:?}"));
-        let database = pg.fresh_database().await.expect("a fresh database");
-        let client = database.client().await.expect("a client");
-        Some((database, client))
-    }
-
-    #[tokio::test]
-    async fn the_fixture_is_configured_as_the_seed_says() {
-        let Some((database, client)) = fresh_database().await else {
-            return;
-        };
-        let pg = PG.get().await.unwrap();
+    #[throwaway::test(skip_without_engine)]
+    async fn the_fixture_is_configured_as_the_seed_says(
+        #[from(PG)] pg: &'static PostgresContainer,
+        #[from(PG)] database: TestDatabase,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!((pg.user(), pg.database()), ("postgres", "users"));
         assert_eq!(
             pg.connection_url(),
@@ -164,67 +150,65 @@ mod tests {
             )
         );
         assert_ne!(pg.host_port(), 5432, "a random host port");
+        let client = database.client().await?;
         let user: String = client
             .query_one("SELECT current_user::text", &[])
-            .await
-            .unwrap()
+            .await?
             .get(0);
         assert_eq!(user, "postgres");
         assert!(database.name().starts_with("test_"), "{}", database.name());
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn a_served_fact_is_stored_under_its_id() {
-        let Some((_database, client)) = fresh_database().await else {
-            return;
-        };
+    #[throwaway::test(skip_without_engine)]
+    async fn a_served_fact_is_stored_under_its_id(
+        #[from(PG)] database: TestDatabase,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let client = database.client().await?;
         assert_eq!(
-            record_view(&client, "f1", "Octopuses have three hearts.")
-                .await
-                .unwrap(),
+            record_view(&client, "f1", "Octopuses have three hearts.").await?,
             1
         );
         assert_eq!(
-            stored_fact(&client, "f1").await.unwrap(),
+            stored_fact(&client, "f1").await?,
             Some(("Octopuses have three hearts.".to_string(), 1))
         );
-        assert_eq!(stored_fact(&client, "unknown").await.unwrap(), None);
+        assert_eq!(stored_fact(&client, "unknown").await?, None);
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn serving_a_fact_again_counts_the_view() {
-        let Some((_database, client)) = fresh_database().await else {
-            return;
-        };
+    #[throwaway::test(skip_without_engine)]
+    async fn serving_a_fact_again_counts_the_view(
+        #[from(PG)] database: TestDatabase,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let client = database.client().await?;
         for expected in 1..=3 {
-            let views = record_view(&client, "f2", "Bananas are berries.")
-                .await
-                .unwrap();
+            let views = record_view(&client, "f2", "Bananas are berries.").await?;
             assert_eq!(views, expected);
         }
-        assert_eq!(stored_fact(&client, "f2").await.unwrap().unwrap().1, 3);
+        assert_eq!(
+            stored_fact(&client, "f2").await?.map(|(_, views)| views),
+            Some(3)
+        );
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn each_test_starts_from_the_migrated_schema_alone() {
-        let Some((_mine, client)) = fresh_database().await else {
-            return;
-        };
-        let Some((_theirs, other)) = fresh_database().await else {
-            return;
-        };
-        record_view(&client, "f3", "Sharks predate trees.")
-            .await
-            .unwrap();
-        assert_eq!(stored_fact(&other, "f3").await.unwrap(), None);
+    #[throwaway::test(skip_without_engine)]
+    async fn each_test_starts_from_the_migrated_schema_alone(
+        #[from(PG)] mine: TestDatabase,
+        #[from(PG)] theirs: TestDatabase,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let (client, other) = (mine.client().await?, theirs.client().await?);
+        record_view(&client, "f3", "Sharks predate trees.").await?;
+        assert_eq!(stored_fact(&other, "f3").await?, None);
         let count: i64 = other
             .query_one("SELECT count(*) FROM facts", &[])
-            .await
-            .unwrap()
+            .await?
             .get(0);
         assert_eq!(
             count, 0,
             "the schema is there, the rows of other tests are not"
         );
+        Ok(())
     }
 }

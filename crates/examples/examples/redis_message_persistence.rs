@@ -70,89 +70,79 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use throwaway::redis::RedisDatabase;
     use throwaway::Shared;
 
-    /// One server for every test of this file, started by the first test that asks.
+    /// One server for every test of this file, started by the first test that asks. Each
+    /// `#[from(REDIS)] queue: RedisDatabase` is a logical database of the test's own.
+    /// Without a Docker engine the tests skip, with the reason printed, unless `CI` is
+    /// set: there they fail.
     static REDIS: Shared<Redis> = Shared::new(|| Redis::new(IMAGE));
 
     const MESSAGES: [&str; 2] = ["Message 1", "Message 2"];
 
-    /// A connection to a logical database of this test's own on the shared server, and a
-    /// client for reconnecting to it. Without a Docker engine the test is skipped, with the
-    /// reason printed, unless `CI` is set: there it fails.
-    async fn fresh_queue() -> Option<(redis::Client, MultiplexedConnection)> {
-        if throwaway::skip_without_engine() {
-            return None;
-        }
-        let redis = REDIS
-            .get()
-            .await
-            .unwrap_or_else(|err| panic!("could not start Redis: {err:?}"));
-        let database = redis.fresh_database().await.expect("a fresh database");
-        let client = database.client().expect("a client");
-        let connection = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("a connection");
-        Some((client, connection))
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[throwaway::test(skip_without_engine)]
+    async fn messages_are_read_back_in_the_order_they_were_published(
+        #[from(REDIS)] queue: RedisDatabase,
+    ) -> TestResult {
+        let mut connection = queue.async_connection().await?;
+        publish(&mut connection, &MESSAGES[..1]).await?;
+        publish(&mut connection, &MESSAGES[1..]).await?;
+        assert_eq!(read_all(&mut connection).await?, MESSAGES);
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn messages_are_read_back_in_the_order_they_were_published() {
-        let Some((_, mut connection)) = fresh_queue().await else {
-            return;
-        };
-        publish(&mut connection, &MESSAGES[..1]).await.unwrap();
-        publish(&mut connection, &MESSAGES[1..]).await.unwrap();
-        assert_eq!(read_all(&mut connection).await.unwrap(), MESSAGES);
+    #[throwaway::test(skip_without_engine)]
+    async fn reading_leaves_the_messages_in_place(
+        #[from(REDIS)] queue: RedisDatabase,
+    ) -> TestResult {
+        let mut connection = queue.async_connection().await?;
+        publish(&mut connection, &MESSAGES).await?;
+        assert_eq!(read_all(&mut connection).await?, MESSAGES);
+        assert_eq!(read_all(&mut connection).await?, MESSAGES);
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn reading_leaves_the_messages_in_place() {
-        let Some((_, mut connection)) = fresh_queue().await else {
-            return;
-        };
-        publish(&mut connection, &MESSAGES).await.unwrap();
-        assert_eq!(read_all(&mut connection).await.unwrap(), MESSAGES);
-        assert_eq!(read_all(&mut connection).await.unwrap(), MESSAGES);
-    }
-
-    #[tokio::test]
-    async fn messages_outlive_the_connection_that_published_them() {
-        let Some((client, mut connection)) = fresh_queue().await else {
-            return;
-        };
-        publish(&mut connection, &MESSAGES).await.unwrap();
+    #[throwaway::test(skip_without_engine)]
+    async fn messages_outlive_the_connection_that_published_them(
+        #[from(REDIS)] queue: RedisDatabase,
+    ) -> TestResult {
+        let mut connection = queue.async_connection().await?;
+        publish(&mut connection, &MESSAGES).await?;
         drop(connection);
-        let mut reconnected = client.get_multiplexed_async_connection().await.unwrap();
-        assert_eq!(read_all(&mut reconnected).await.unwrap(), MESSAGES);
+        let mut reconnected = queue.async_connection().await?;
+        assert_eq!(read_all(&mut reconnected).await?, MESSAGES);
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn messages_are_gone_only_once_explicitly_removed() {
-        let Some((_, mut connection)) = fresh_queue().await else {
-            return;
-        };
-        publish(&mut connection, &MESSAGES).await.unwrap();
+    #[throwaway::test(skip_without_engine)]
+    async fn messages_are_gone_only_once_explicitly_removed(
+        #[from(REDIS)] queue: RedisDatabase,
+    ) -> TestResult {
+        let mut connection = queue.async_connection().await?;
+        publish(&mut connection, &MESSAGES).await?;
 
-        let oldest: Option<String> = connection.lpop(QUEUE, None).await.unwrap();
+        let oldest: Option<String> = connection.lpop(QUEUE, None).await?;
         assert_eq!(oldest.as_deref(), Some("Message 1"));
-        assert_eq!(read_all(&mut connection).await.unwrap(), ["Message 2"]);
+        assert_eq!(read_all(&mut connection).await?, ["Message 2"]);
 
-        let deleted: usize = connection.del(QUEUE).await.unwrap();
+        let deleted: usize = connection.del(QUEUE).await?;
         assert_eq!(deleted, 1);
-        assert!(read_all(&mut connection).await.unwrap().is_empty());
+        assert!(read_all(&mut connection).await?.is_empty());
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn each_test_has_a_queue_of_its_own() {
-        let Some((_, mut mine)) = fresh_queue().await else {
-            return;
-        };
-        let Some((_, mut theirs)) = fresh_queue().await else {
-            return;
-        };
-        publish(&mut mine, &MESSAGES).await.unwrap();
-        assert!(read_all(&mut theirs).await.unwrap().is_empty());
+    #[throwaway::test(skip_without_engine)]
+    async fn each_test_has_a_queue_of_its_own(
+        #[from(REDIS)] mine: RedisDatabase,
+        #[from(REDIS)] theirs: RedisDatabase,
+    ) -> TestResult {
+        publish(&mut mine.async_connection().await?, &MESSAGES).await?;
+        assert!(read_all(&mut theirs.async_connection().await?)
+            .await?
+            .is_empty());
+        Ok(())
     }
 }

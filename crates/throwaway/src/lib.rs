@@ -142,6 +142,7 @@
 //! | feature | default | enables |
 //! |---|---|---|
 //! | `blocking` | yes | [`blocking`]: the synchronous facade |
+//! | `macros` | yes | [`test`]: `#[throwaway::test]`, a test's isolation units as its arguments |
 //! | `tls` | yes | engines behind TLS (`DOCKER_TLS_VERIFY`), through rustls |
 //! | `redis` | yes | [`redis`]: the Redis module, with clients from the `redis` crate |
 //! | `postgres` | yes | [`postgres`]: the PostgreSQL module, with fresh databases per test and clients from `tokio-postgres` |
@@ -163,6 +164,7 @@ mod image;
 pub mod kit;
 mod lifecycle;
 mod modules;
+pub mod testing;
 mod wait;
 
 #[cfg(feature = "blocking")]
@@ -190,6 +192,34 @@ pub use modules::rabbitmq;
 #[cfg(feature = "redis")]
 pub use modules::redis;
 pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};
+
+/// A test whose arguments are handed out by shared containers: `#[from(PG)] db:
+/// TestDatabase` gets a fresh database of the `static PG: Shared<Postgres>`, kept for a
+/// look if the test fails. On `async fn` and plain `fn`, returning `()` or `Result`.
+///
+/// ```no_run
+/// use throwaway::postgres::{Postgres, TestDatabase};
+/// use throwaway::redis::{Redis, RedisDatabase};
+/// use throwaway::Shared;
+///
+/// static PG: Shared<Postgres> = Shared::new(|| Postgres::new("postgres:15"));
+/// static REDIS: Shared<Redis> = Shared::new(|| Redis::new("redis:7.0"));
+///
+/// #[throwaway::test]
+/// async fn caches_a_user(
+///     #[from(PG)] db: TestDatabase,
+///     #[from(REDIS)] cache: RedisDatabase,
+/// ) -> Result<(), Box<dyn std::error::Error>> {
+///     db.client().await?.batch_execute("CREATE TABLE users (name text)").await?;
+///     let _ = cache.url(); // both are this test's own; the servers serve the whole run
+///     Ok(())
+/// }
+/// ```
+///
+/// The [`testing`] module says what each argument type gets, when units are kept, and how
+/// `#[throwaway::test(skip_without_engine)]` skips when no engine answers.
+#[cfg(feature = "macros")]
+pub use throwaway_macros::test;
 
 // The README's examples are compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]

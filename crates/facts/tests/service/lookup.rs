@@ -4,18 +4,22 @@
 use axum::http::StatusCode;
 use facts_service::upstream::FactSource;
 
-use crate::require_engine;
-use crate::support::{service, UNKNOWN_ID};
+use throwaway::postgres::TestDatabase;
+use throwaway::redis::RedisDatabase;
+
+use crate::support::{Service, PG, REDIS, UNKNOWN_ID};
 
 /// Whether `text` reads like `2026-11-21T09:14:03.123456Z`.
 fn is_utc_timestamp(text: &str) -> bool {
     text.len() == 27 && text.ends_with('Z') && text.as_bytes()[10] == b'T'
 }
 
-#[tokio::test]
-async fn a_served_fact_is_found_by_its_id_in_either_case() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn a_served_fact_is_found_by_its_id_in_either_case(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
     let (_, served) = service.get("/facts/random").await;
     let id = served["id"].as_str().unwrap();
 
@@ -33,20 +37,21 @@ async fn a_served_fact_is_found_by_its_id_in_either_case() {
     }
 }
 
-#[tokio::test]
-async fn an_unknown_id_is_a_404() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn an_unknown_id_is_a_404(#[from(PG)] db: TestDatabase, #[from(REDIS)] redis: RedisDatabase) {
+    let service = Service::new(db, redis, FactSource::catalog());
     let (status, body) = service.get(&format!("/facts/{UNKNOWN_ID}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let message = body["error"].as_str().unwrap();
     assert!(message.contains(UNKNOWN_ID), "{message}");
 }
 
-#[tokio::test]
-async fn a_malformed_id_is_a_400() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn a_malformed_id_is_a_400(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
     for id in [
         "42",
         "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
@@ -62,10 +67,12 @@ async fn a_malformed_id_is_a_400() {
     }
 }
 
-#[tokio::test]
-async fn a_path_that_is_no_route_is_a_json_404() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn a_path_that_is_no_route_is_a_json_404(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
     for path in ["/", "/facts", "/facts/random/more"] {
         let (status, body) = service.get(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");

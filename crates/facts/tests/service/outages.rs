@@ -7,25 +7,26 @@ use facts_service::db::Db;
 use facts_service::upstream::FactSource;
 use facts_service::{app, AppState};
 use serde_json::json;
+use throwaway::postgres::TestDatabase;
 use throwaway::redis::RedisDatabase;
 
-use crate::require_engine;
-use crate::support::{closed_port, get, service, PG, REDIS, UNKNOWN_ID};
+use crate::support::{closed_port, get, Service, PG, REDIS, UNKNOWN_ID};
 
-#[tokio::test]
-async fn health_says_up_when_both_answer() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn health_says_up_when_both_answer(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
     let (status, body) = service.get("/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"postgres": "up", "redis": "up"}));
 }
 
-#[tokio::test]
-async fn without_redis_today_still_answers_and_health_says_redis_is_down() {
-    require_engine!();
-    let pg = PG.get().await.unwrap();
-    let db = pg.fresh_database().await.unwrap();
+#[throwaway::test(skip_without_engine)]
+async fn without_redis_today_still_answers_and_health_says_redis_is_down(
+    #[from(PG)] db: TestDatabase,
+) {
     let no_redis = format!("redis://127.0.0.1:{}/0", closed_port());
     let app = app(AppState::new(
         Db::new(db.url()).unwrap(),
@@ -46,10 +47,10 @@ async fn without_redis_today_still_answers_and_health_says_redis_is_down() {
     assert_eq!(body, json!({"postgres": "up", "redis": "down"}));
 }
 
-#[tokio::test]
-async fn without_postgres_facts_are_503_with_a_clear_error_and_nothing_is_cached() {
-    require_engine!();
-    let redis: RedisDatabase = REDIS.get().await.unwrap().fresh_database().await.unwrap();
+#[throwaway::test(skip_without_engine)]
+async fn without_postgres_facts_are_503_with_a_clear_error_and_nothing_is_cached(
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let no_postgres = format!("postgres://facts:facts@127.0.0.1:{}/facts", closed_port());
     let app = app(AppState::new(
         Db::new(&no_postgres).unwrap(),

@@ -10,13 +10,17 @@ use facts_service::clock::UtcDate;
 use facts_service::upstream::FactSource;
 use serde_json::Value;
 
-use crate::require_engine;
-use crate::support::service;
+use throwaway::postgres::TestDatabase;
+use throwaway::redis::RedisDatabase;
 
-#[tokio::test]
-async fn random_returns_a_fact_that_is_a_row_in_postgres() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+use crate::support::{Service, PG, REDIS};
+
+#[throwaway::test(skip_without_engine)]
+async fn random_returns_a_fact_that_is_a_row_in_postgres(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
 
     let (status, body) = service.get("/facts/random").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -34,10 +38,12 @@ async fn random_returns_a_fact_that_is_a_row_in_postgres() {
     assert_eq!(body["views"], 1);
 }
 
-#[tokio::test]
-async fn today_is_in_postgres_and_in_redis_until_the_next_utc_midnight() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+#[throwaway::test(skip_without_engine)]
+async fn today_is_in_postgres_and_in_redis_until_the_next_utc_midnight(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
 
     let before = UtcDate::today();
     let (status, body) = service.get("/facts/today").await;

@@ -10,13 +10,17 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
-use crate::require_engine;
-use crate::support::service;
+use throwaway::postgres::TestDatabase;
+use throwaway::redis::RedisDatabase;
 
-#[tokio::test]
-async fn serves_over_a_real_socket() {
-    require_engine!();
-    let service = service(FactSource::catalog()).await;
+use crate::support::{Service, PG, REDIS};
+
+#[throwaway::test(skip_without_engine)]
+async fn serves_over_a_real_socket(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
+    let service = Service::new(db, redis, FactSource::catalog());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = service.app.clone();

@@ -41,7 +41,7 @@ pub static REDIS: Shared<Redis> = Shared::new(|| Redis::new("redis:7.0"));
 /// A fact id no test stores.
 pub const UNKNOWN_ID: &str = "00000000000000000000000000000000";
 
-/// Whether an engine answers; with `CI` set, a missing engine is a failure, not a skip
+/// Whether an engine answers, for the tests that are not `#[throwaway::test]`s; with `CI` set, a missing engine is a failure, not a skip
 /// (the library's own rule: [`throwaway::skip_without_engine`]).
 pub fn engine_available() -> bool {
     !throwaway::skip_without_engine()
@@ -71,25 +71,32 @@ pub struct Service {
 }
 
 /// A service whose facts come from `facts`, on a fresh PostgreSQL database and a fresh Redis
-/// database, both on the shared containers (started by the first test that asks).
+/// database, both on the shared containers (started by the first test that asks), for a
+/// test that needs several services; a `#[throwaway::test]` that needs one is handed its
+/// databases and calls [`Service::new`].
 pub async fn service(facts: FactSource) -> Service {
     let (pg, redis) = tokio::try_join!(PG.get(), REDIS.get()).expect("starting the containers");
     let (db, redis) =
         tokio::try_join!(pg.fresh_database(), redis.fresh_database()).expect("fresh databases");
-    let state = AppState::new(
-        Db::new(db.url()).unwrap(),
-        Cache::new(redis.url()).unwrap(),
-        facts,
-    );
-    Service {
-        app: app(state),
-        db,
-        redis,
-        checker: tokio::sync::OnceCell::new(),
-    }
+    Service::new(db, redis, facts)
 }
 
 impl Service {
+    /// The service on the test's own databases, with facts from `facts`.
+    pub fn new(db: TestDatabase, redis: RedisDatabase, facts: FactSource) -> Service {
+        let state = AppState::new(
+            Db::new(db.url()).unwrap(),
+            Cache::new(redis.url()).unwrap(),
+            facts,
+        );
+        Service {
+            app: app(state),
+            db,
+            redis,
+            checker: tokio::sync::OnceCell::new(),
+        }
+    }
+
     /// `GET path` through the router: the status and the JSON body.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         get(&self.app, path).await

@@ -6,8 +6,11 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use throwaway::postgres::TestDatabase;
+use throwaway::redis::RedisDatabase;
+
 use crate::require_engine;
-use crate::support::{service, upstream_fact, Answer, FakeUpstream, Service};
+use crate::support::{service, upstream_fact, Answer, FakeUpstream, Service, PG, REDIS};
 
 const ID: &str = "ce4eb6da8e4e5b43e407326254446615";
 const PATHS: [&str; 2] = ["/facts/random", "/facts/today"];
@@ -29,12 +32,14 @@ async fn expect_bad_gateway(service: &Service) -> Vec<String> {
     messages
 }
 
-#[tokio::test]
-async fn facts_come_from_the_upstream_and_are_stored_as_it_sent_them() {
-    require_engine!();
+#[throwaway::test(skip_without_engine)]
+async fn facts_come_from_the_upstream_and_are_stored_as_it_sent_them(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let fact = upstream_fact(ID);
     let upstream = FakeUpstream::start(Answer::Json(fact.clone())).await;
-    let service = service(upstream.source(Duration::from_secs(5))).await;
+    let service = Service::new(db, redis, upstream.source(Duration::from_secs(5)));
 
     for path in PATHS {
         let (status, body) = service.get(path).await;
@@ -75,11 +80,13 @@ async fn facts_come_from_the_upstream_and_are_stored_as_it_sent_them() {
     assert_eq!(row.get::<_, i64>(5), 2);
 }
 
-#[tokio::test]
-async fn an_upstream_500_is_a_502_and_nothing_is_written() {
-    require_engine!();
+#[throwaway::test(skip_without_engine)]
+async fn an_upstream_500_is_a_502_and_nothing_is_written(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let upstream = FakeUpstream::start(Answer::Status(StatusCode::INTERNAL_SERVER_ERROR)).await;
-    let service = service(upstream.source(Duration::from_secs(5))).await;
+    let service = Service::new(db, redis, upstream.source(Duration::from_secs(5)));
 
     for message in expect_bad_gateway(&service).await {
         assert!(message.contains("500"), "{message}");
@@ -91,12 +98,14 @@ async fn an_upstream_500_is_a_502_and_nothing_is_written() {
     assert_eq!(upstream.requests().len(), 2);
 }
 
-#[tokio::test]
-async fn an_upstream_that_takes_too_long_is_a_502_and_nothing_is_written() {
-    require_engine!();
+#[throwaway::test(skip_without_engine)]
+async fn an_upstream_that_takes_too_long_is_a_502_and_nothing_is_written(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let slow = Answer::Slowly(Duration::from_secs(30), upstream_fact(ID));
     let upstream = FakeUpstream::start(slow).await;
-    let service = service(upstream.source(Duration::from_millis(300))).await;
+    let service = Service::new(db, redis, upstream.source(Duration::from_millis(300)));
 
     let began = Instant::now();
     for message in expect_bad_gateway(&service).await {
@@ -142,13 +151,15 @@ async fn malformed_upstream_answers_are_502s_and_nothing_is_written() {
     }
 }
 
-#[tokio::test]
-async fn an_upstream_that_cannot_be_reached_is_a_502_and_nothing_is_written() {
-    require_engine!();
+#[throwaway::test(skip_without_engine)]
+async fn an_upstream_that_cannot_be_reached_is_a_502_and_nothing_is_written(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let url = format!("http://127.0.0.1:{}", crate::support::closed_port());
     let source =
         facts_service::upstream::FactSource::upstream(&url, Duration::from_secs(5)).unwrap();
-    let service = service(source).await;
+    let service = Service::new(db, redis, source);
     for message in expect_bad_gateway(&service).await {
         assert!(message.contains("cannot be reached"), "{message}");
     }

@@ -4,16 +4,21 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 
+use throwaway::postgres::TestDatabase;
+use throwaway::redis::RedisDatabase;
+
 use crate::require_engine;
-use crate::support::{get, service, upstream_fact, Answer, FakeUpstream};
+use crate::support::{get, service, upstream_fact, Answer, FakeUpstream, Service, PG, REDIS};
 
 const ID: &str = "3b7d57857519845b3252510257792f7d";
 
-#[tokio::test]
-async fn serving_the_same_fact_n_times_counts_n() {
-    require_engine!();
+#[throwaway::test(skip_without_engine)]
+async fn serving_the_same_fact_n_times_counts_n(
+    #[from(PG)] db: TestDatabase,
+    #[from(REDIS)] redis: RedisDatabase,
+) {
     let upstream = FakeUpstream::start(Answer::Json(upstream_fact(ID))).await;
-    let service = service(upstream.source(Duration::from_secs(5))).await;
+    let service = Service::new(db, redis, upstream.source(Duration::from_secs(5)));
 
     for n in 1..=5 {
         let (status, body) = service.get("/facts/today").await;

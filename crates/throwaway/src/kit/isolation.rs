@@ -1,6 +1,7 @@
 //! Per-test isolation: a part of a shared service that one test has to itself.
 
 use std::future::Future;
+use std::time::SystemTime;
 
 use crate::engine::Engine;
 use crate::error::Result;
@@ -20,6 +21,20 @@ pub trait Isolation {
     /// # Errors
     /// The service cannot be reached, or has no unit left (the message says how to get more).
     fn fresh_unit(&self) -> impl Future<Output = Result<Self::Unit>> + Send;
+
+    /// Removes the units that other test runs kept (see
+    /// [`IsolationUnit::take_aftercare`]) and that are older than `older_than`, the start
+    /// of this run. `#[throwaway::test]` calls it once per server and process, before the
+    /// first unit. Units kept by this run (this session, in any of its processes) stay.
+    ///
+    /// The default does nothing: a module whose units are never kept has nothing to sweep.
+    ///
+    /// # Errors
+    /// The server cannot be reached or refuses to remove a unit.
+    fn sweep_kept(&self, older_than: SystemTime) -> impl Future<Output = Result<()>> + Send {
+        let _ = older_than;
+        async { Ok(()) }
+    }
 }
 
 /// One test's part of a shared service.
@@ -29,6 +44,18 @@ pub trait IsolationUnit: Send + Sync + 'static {
 
     /// [`url`](IsolationUnit::url) with the secrets shown as `***`, for messages.
     fn masked_url(&self) -> String;
+
+    /// Hands this unit's cleanup over to the caller, for `#[throwaway::test]`: after it,
+    /// dropping the value leaves the unit in place, and the returned
+    /// [`Aftercare`](crate::testing::Aftercare) removes it (the test passed) or keeps it
+    /// under a name that says which test failed. Called at most once, before the test
+    /// gets the unit.
+    ///
+    /// The default, `None`, says the unit cannot be kept: it is cleaned up as its drop
+    /// always does, also after a failed test.
+    fn take_aftercare(&mut self) -> Option<Box<dyn crate::testing::Aftercare>> {
+        None
+    }
 }
 
 /// The id of this test session (one per process, or one per `cargo nextest` run, or as

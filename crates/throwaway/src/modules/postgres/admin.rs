@@ -266,6 +266,11 @@ pub(crate) struct Admin {
     permits: Semaphore,
 }
 
+/// `text` as an SQL string literal: in single quotes, inner quotes doubled.
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// Why a statement did not run.
 enum Failure {
     /// No connection could be made: the error says why, container state included.
@@ -360,6 +365,74 @@ impl Admin {
             )
             .with_source(err)),
         }
+    }
+
+    /// Renames database `name` to `kept` and notes `note` on it, for a look after a failed
+    /// test: the sessions still on it are ended first (a database in use cannot be renamed).
+    pub async fn keep_database(&self, name: &str, kept: &str, note: &str) -> Result<()> {
+        let sql = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = {literal} AND pid <> pg_backend_pid(); \
+             ALTER DATABASE {name} RENAME TO {kept}; \
+             COMMENT ON DATABASE {kept} IS {note}",
+            literal = quote_literal(name),
+            name = quote_ident(name),
+            kept = quote_ident(kept),
+            note = quote_literal(note),
+        );
+        // Ended sessions take a moment to go; until then the rename is refused.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.execute(&sql).await {
+                Ok(()) => return Ok(()),
+                Err(Failure::Refused(err))
+                    if err.code() == Some(&SqlState::OBJECT_IN_USE) && attempts < 50 =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(Failure::Unreachable(err)) => return Err(err),
+                Err(Failure::Refused(err)) => {
+                    return Err(Error::new(
+                        ErrorKind::Service,
+                        format!(
+                            "PostgreSQL in {} could not keep database {name} as {kept}: {}",
+                            self.container,
+                            driver_detail(&err)
+                        ),
+                    )
+                    .with_source(err))
+                }
+            }
+        }
+    }
+
+    /// The kept databases (`kept_…`) and the notes on them.
+    pub async fn kept_databases(&self) -> Result<Vec<(String, String)>> {
+        let client = match self.take_idle() {
+            Some(client) => client,
+            None => self.connect().await?,
+        };
+        let rows = client
+            .query(
+                "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') \
+                 FROM pg_database WHERE datname LIKE 'kept\\_%'",
+                &[],
+            )
+            .await
+            .map_err(|err| {
+                Error::new(
+                    ErrorKind::Service,
+                    format!(
+                        "PostgreSQL in {} could not list its kept databases: {}",
+                        self.container,
+                        driver_detail(&err)
+                    ),
+                )
+                .with_source(err)
+            })?;
+        self.park(client);
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 
     /// Follows the container through a restart: the connection that prepared it again

@@ -9,8 +9,10 @@ use super::admin::{Admin, TEMPLATE};
 use super::connect::{connect_failed, connect_here, Endpoint};
 use crate::container::Container;
 use crate::engine::runtime::{on_engine, spawn_tracked, Work};
-use crate::error::Result;
-use crate::kit::{Isolation, IsolationUnit, Secret};
+use crate::error::{Error, ErrorKind, Result};
+use crate::kit::{session_id, Isolation, IsolationUnit, Secret};
+use crate::testing::{labelled_at, Aftercare, AftercareFuture, Kept};
+use std::time::SystemTime;
 
 /// A running PostgreSQL server, ready and migrated; removed when dropped.
 ///
@@ -219,6 +221,31 @@ impl Isolation for PostgresContainer {
     fn fresh_unit(&self) -> impl std::future::Future<Output = Result<TestDatabase>> + Send {
         self.fresh_database()
     }
+
+    /// Drops the `kept_…` databases that other sessions kept before `older_than`.
+    fn sweep_kept(
+        &self,
+        older_than: SystemTime,
+    ) -> impl std::future::Future<Output = Result<()>> + Send {
+        let admin = self.admin.clone();
+        on_engine(async move {
+            let session = session_id().await?;
+            let ours = session_note(&session);
+            for (name, note) in admin.kept_databases().await? {
+                let stale = labelled_at(&name).is_some_and(|at| at < older_than);
+                if stale && !note.starts_with(&ours) {
+                    tracing::debug!(database = %name, "dropping a database an earlier run kept");
+                    admin.drop_database(&name).await?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The note on a kept database, up to the time: `throwaway kept: session <id>`.
+fn session_note(session: &str) -> String {
+    format!("throwaway kept: session {session}")
 }
 
 impl IsolationUnit for TestDatabase {
@@ -228,6 +255,70 @@ impl IsolationUnit for TestDatabase {
 
     fn masked_url(&self) -> String {
         self.endpoint.masked_url(&self.name)
+    }
+
+    fn take_aftercare(&mut self) -> Option<Box<dyn Aftercare>> {
+        if self.kept {
+            return None; // kept by the user: neither dropped nor renamed
+        }
+        self.kept = true;
+        Some(Box::new(DatabaseAftercare {
+            name: self.name.clone(),
+            endpoint: self.endpoint.clone(),
+            admin: self.admin.clone(),
+            container_id: self.container_id.clone(),
+        }))
+    }
+}
+
+/// A fresh database's cleanup, taken over by `#[throwaway::test]`.
+struct DatabaseAftercare {
+    name: String,
+    endpoint: Endpoint,
+    admin: Weak<Admin>,
+    container_id: String,
+}
+
+impl Aftercare for DatabaseAftercare {
+    fn remove(self: Box<Self>) {
+        // As dropping a TestDatabase does.
+        drop(TestDatabase {
+            name: self.name,
+            url: String::new(),
+            endpoint: self.endpoint,
+            admin: self.admin,
+            who: String::new(),
+            kept: false,
+            container_id: self.container_id,
+        });
+    }
+
+    fn keep(self: Box<Self>, label: &str) -> AftercareFuture<Kept> {
+        let label = label.to_string();
+        Box::pin(async move {
+            let Some(admin) = self.admin.upgrade() else {
+                return Err(Error::new(
+                    ErrorKind::Service,
+                    format!(
+                        "database {} cannot be kept: its container is gone",
+                        self.name
+                    ),
+                ));
+            };
+            let session = session_id().await?;
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let note = format!("{} at {at}: was {}", session_note(&session), self.name);
+            admin.keep_database(&self.name, &label, &note).await?;
+            Ok(Kept::new(
+                self.endpoint.masked_url(&label),
+                format!(
+                    "DROP DATABASE \"{label}\" WITH (FORCE); as {} on another database of the server",
+                    self.endpoint.user
+                ),
+            ))
+        })
     }
 }
 

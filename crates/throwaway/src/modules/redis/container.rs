@@ -9,9 +9,10 @@ use redis::aio::MultiplexedConnection;
 use super::endpoint::Endpoint;
 use super::service_error;
 use crate::container::Container;
-use crate::engine::runtime::on_engine;
+use crate::engine::runtime::{on_engine, runtime};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{Isolation, IsolationUnit};
+use crate::testing::{Aftercare, AftercareFuture, Kept};
 
 /// The key, in the server's last logical database, that counts every database handed out.
 const COUNTER_KEY: &str = "throwaway:fresh-databases";
@@ -391,6 +392,60 @@ impl IsolationUnit for RedisDatabase {
 
     fn masked_url(&self) -> String {
         self.endpoint.url(Some(self.index)).masked()
+    }
+
+    fn take_aftercare(&mut self) -> Option<Box<dyn Aftercare>> {
+        Some(Box::new(self.clone()))
+    }
+}
+
+/// The key that marks a database kept after a failed `#[throwaway::test]`.
+const KEPT_KEY: &str = "throwaway:kept";
+
+/// A logical database's cleanup after a `#[throwaway::test]`: emptied when the test
+/// passed (nothing else would: no other test gets its index in this run), marked when it
+/// failed. A later run needs no sweep: a database is emptied when it is handed out again.
+impl Aftercare for RedisDatabase {
+    fn remove(self: Box<Self>) {
+        runtime().spawn(async move {
+            let flushed = self
+                .run(redis::cmd("FLUSHDB"), "emptying a passed test's database")
+                .await;
+            if let Err(err) = flushed {
+                tracing::debug!(database = self.index, "not emptied: {err}");
+            }
+        });
+    }
+
+    fn keep(self: Box<Self>, label: &str) -> AftercareFuture<Kept> {
+        let mut mark = redis::cmd("SET");
+        mark.arg(KEPT_KEY).arg(label);
+        Box::pin(async move {
+            self.run(mark, "marking a failed test's database").await?;
+            Ok(Kept::new(
+                self.endpoint.url(Some(self.index)).masked(),
+                format!(
+                    "FLUSHDB on database {} (the key {KEPT_KEY} names the test)",
+                    self.index
+                ),
+            ))
+        })
+    }
+}
+
+impl RedisDatabase {
+    /// Runs `command` on this database, from the library's runtime.
+    async fn run(&self, command: redis::Cmd, what: &str) -> Result<()> {
+        let this = self.clone();
+        let what = format!("{what} ({}) on {}", self.index, self.who);
+        on_engine(async move {
+            let mut connection = this.async_connection().await?;
+            command
+                .query_async::<()>(&mut connection)
+                .await
+                .map_err(|e| service_error(what, e))
+        })
+        .await
     }
 }
 

@@ -1,0 +1,8 @@
+//! Engine tests of `#[throwaway::test]`: what each argument type gets, async and plain
+//! tests, `Result` returns, what is kept after a failure, and the rule without an engine.
+//! Tests that must fail on purpose run in child processes of this binary.
+
+mod handouts;
+mod kept;
+mod no_engine;
+mod support;

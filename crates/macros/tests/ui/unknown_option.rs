@@ -1,0 +1,4 @@
+#[throwaway::test(skip_without_docker)]
+async fn misspelt() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[throwaway::test]
+async fn returns_a_number() -> u32 {
+    7
+}
+
+fn main() {}

@@ -249,7 +249,10 @@ async fn list(
             .await?
             .into_iter()
             .map(|container| Candidate {
-                protected: Protection::of(container.labels.iter().flat_map(|l| l.keys())),
+                // A container started from a snapshot image inherits the image's labels,
+                // the snapshot's too, yet belongs to its session like any other.
+                protected: Protection::of(container.labels.iter().flat_map(|l| l.keys()))
+                    .filter(|protection| *protection != Protection::Snapshot),
                 created: container.created.map(clock::from_seconds),
                 id: container.id.unwrap_or_default(),
             })

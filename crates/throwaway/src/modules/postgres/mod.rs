@@ -89,6 +89,7 @@ mod admin;
 mod connect;
 mod migrations;
 mod prepare;
+mod snapshot;
 mod started;
 
 use std::fmt;
@@ -105,6 +106,7 @@ use connect::{connect_on_engine, ConnectError, Endpoint};
 use prepare::Preparation;
 
 pub use migrations::Migrations;
+pub use snapshot::{remove_snapshots, snapshots, SnapshotImage};
 pub use started::{PostgresContainer, TestDatabase};
 /// The client crate whose [`Client`](tokio_postgres::Client) this module hands out,
 /// re-exported so that your code names the same version.
@@ -152,6 +154,7 @@ pub struct Postgres {
     data_volume: Option<String>,
     startup_timeout: Duration,
     edits: RequestEdits,
+    snapshots: snapshot::Snapshots,
 }
 
 impl Default for Postgres {
@@ -176,6 +179,7 @@ impl Postgres {
             data_volume: None,
             startup_timeout: crate::container::DEFAULT_STARTUP_TIMEOUT,
             edits: RequestEdits::new(),
+            snapshots: snapshot::Snapshots::default(),
         }
     }
 
@@ -396,6 +400,10 @@ impl Module for Postgres {
         Ok(request)
     }
 
+    async fn prepare(&mut self, request: ContainerRequest) -> Result<ContainerRequest> {
+        Ok(snapshot::prepare(self, request).await)
+    }
+
     fn explain(&self, error: Error) -> Error {
         initdb::explain_exit(error, &initdb::names(&self.init), initdb::Client::Psql)
     }
@@ -416,6 +424,7 @@ impl Module for Postgres {
             self.password.clone(),
             migrations,
             !self.fast(),
+            self.snapshots.key(),
         ));
         let endpoint = Endpoint {
             host: container.host().to_string(),
@@ -438,6 +447,7 @@ impl Module for Postgres {
             port = endpoint.port,
             user = %self.user,
             database = %database,
+            snapshot = self.snapshots.image().unwrap_or("none"),
             elapsed = ?began.elapsed(),
             "PostgreSQL ready"
         );
@@ -448,6 +458,7 @@ impl Module for Postgres {
             password: self.password,
             database,
             admin,
+            snapshot: self.snapshots.image().map(str::to_string),
         })
     }
 }
@@ -568,6 +579,7 @@ impl fmt::Debug for Postgres {
             .field("data_volume", &self.data_volume)
             .field("startup_timeout", &self.startup_timeout)
             .field("edits", &self.edits)
+            .field("snapshots", &self.snapshots)
             .finish()
     }
 }

@@ -25,6 +25,8 @@ pub struct PostgresContainer {
     pub(super) password: Secret,
     pub(super) database: String,
     pub(super) admin: Arc<Admin>,
+    /// The id of the snapshot image it started from, if it did.
+    pub(super) snapshot: Option<String>,
 }
 
 impl PostgresContainer {
@@ -64,6 +66,12 @@ impl PostgresContainer {
     /// The name of the main database.
     pub fn database(&self) -> &str {
         &self.database
+    }
+
+    /// The id (`sha256:…`) of the snapshot image the server started from, or `None` when it
+    /// was initialised from scratch (see [`Postgres::snapshots`](super::Postgres::snapshots)).
+    pub fn snapshot(&self) -> Option<&str> {
+        self.snapshot.as_deref()
     }
 
     /// The container, for everything that is not specific to PostgreSQL: logs, exec, stop.

@@ -29,4 +29,6 @@ mod reaper;
 mod redis;
 mod reuse;
 mod shared;
+#[cfg(feature = "postgres")]
+mod snapshots;
 mod waits;

@@ -106,7 +106,7 @@ use connect::{connect_on_engine, ConnectError, Endpoint};
 use prepare::Preparation;
 
 pub use migrations::Migrations;
-pub use snapshot::{remove_snapshots, snapshots, SnapshotImage};
+pub use snapshot::{remove_snapshots, snapshots, Snapshot};
 pub use started::{PostgresContainer, TestDatabase};
 /// The client crate whose [`Client`](tokio_postgres::Client) this module hands out,
 /// re-exported so that your code names the same version.
@@ -447,7 +447,7 @@ impl Module for Postgres {
             port = endpoint.port,
             user = %self.user,
             database = %database,
-            snapshot = self.snapshots.image().unwrap_or("none"),
+            snapshot = self.snapshots.volume().unwrap_or("none"),
             elapsed = ?began.elapsed(),
             "PostgreSQL ready"
         );
@@ -458,7 +458,7 @@ impl Module for Postgres {
             password: self.password,
             database,
             admin,
-            snapshot: self.snapshots.image().map(str::to_string),
+            snapshot: self.snapshots.volume().map(str::to_string),
         })
     }
 }

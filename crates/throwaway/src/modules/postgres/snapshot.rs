@@ -1,15 +1,16 @@
 //! PostgreSQL from a snapshot: the first container of a configuration is initialised,
-//! migrated and given its template as usual, then stopped cleanly and committed to a local
-//! image; later containers of the same configuration start from that image, where the
-//! image's entrypoint finds an initialised data directory and starts the server at once (no
-//! initdb, no temporary server, no init scripts, no migrations).
+//! migrated and given its template as usual, then its server is stopped cleanly and its
+//! data directory saved into a volume; later containers of the same configuration copy that
+//! directory into their in-memory data directory before the image's entrypoint runs, which
+//! then finds it initialised and starts the server at once (no initdb, no temporary server,
+//! no init scripts, no migrations).
 //!
-//! Why a commit, and where the data lives: the module keeps the data directory in memory
-//! (tmpfs) and the official image declares `VOLUME` on its default data directory, and a
-//! commit captures neither. So a container that makes or uses a snapshot keeps its data
-//! directory at [`DATA_DIR`], a plain folder of its writable layer (the tmpfs stays on the
-//! image's volume path, so that no anonymous volume is made). Only the files PostgreSQL
-//! writes to are copied up into a later container's writable layer.
+//! Why a volume, not an image: the module keeps the data directory in memory (tmpfs), which
+//! a commit cannot capture, and on the overlay filesystems engines use, PostgreSQL writing
+//! its files into a container's writable layer is slow, and a commit slower still (seconds
+//! for tens of megabytes here). A volume lives on the engine's own disk: filled once, it is
+//! copied into memory in a few tens of milliseconds, and each container still has its data
+//! in memory, removed with it at once.
 //!
 //! The key is a SHA-256 of everything that shapes the data: the image's id (a moved tag is
 //! a new key), the request's environment (user, password, database, initdb arguments, …),
@@ -22,10 +23,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
-use bollard::models::ContainerConfig;
+use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{
-    CommitContainerOptions, ListImagesOptions, RemoveImageOptions, TagImageOptions,
+    InspectContainerOptions, ListVolumesOptions, RemoveVolumeOptions, WaitContainerOptions,
 };
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::connect::Endpoint;
@@ -33,27 +35,23 @@ use super::migrations::Loaded;
 use super::prepare::Preparation;
 use super::{logs_in, Postgres, PGDATA, PORT, READY_LINE};
 use crate::container::{ContainerRequest, CopySource, Mount};
-use crate::engine::labels::SESSION_ID;
 use crate::engine::properties::parse_bool;
 use crate::engine::runtime::runtime;
 use crate::engine::Engine;
 use crate::error::{engine_status, Error, ErrorKind, Result};
-use crate::image::{resolve, ImageRef, PullPolicy};
+use crate::image::{resolve, ImageRef};
 use crate::kit::Module;
 use crate::wait::Wait;
 
-/// Where a container that makes or uses a snapshot keeps its data directory: outside the
-/// image's `VOLUME`s (`/var/lib/postgresql/data` up to 17, `/var/lib/postgresql` from 18),
-/// so that a commit captures it.
-pub const DATA_DIR: &str = "/var/lib/throwaway/pgdata";
+/// Where a container that makes or uses a snapshot mounts its volume.
+const MOUNT_DIR: &str = "/var/lib/throwaway/snapshot";
 
-/// The repository snapshots are tagged in: `throwaway-snapshots/postgres:<key>`. Never
-/// pulled: containers are created from the image's id.
-pub const REPOSITORY: &str = "throwaway-snapshots/postgres";
+/// Snapshot volumes are named `throwaway-snapshot-postgres-<key>`.
+pub const VOLUME_PREFIX: &str = "throwaway-snapshot-postgres-";
 
-/// The label every snapshot image carries (its value is the key). The reaper never removes
-/// an image with it; containers started from a snapshot inherit it, and are reaped as any
-/// other container of their session.
+/// The label every snapshot volume carries (its value is the key). Snapshot volumes carry
+/// none of the session labels, so no reaper takes them for part of a run; ours would leave
+/// them anyway.
 pub const LABEL: &str = "org.throwaway.snapshot";
 
 /// Snapshots of one image, user and database form a family; only the latest few of a
@@ -63,16 +61,35 @@ const FAMILY_LABEL: &str = "org.throwaway.snapshot.family";
 /// The image reference the snapshot was made from, as the caller wrote it.
 const SOURCE_LABEL: &str = "org.throwaway.snapshot.source";
 
-/// How many snapshots of a family are kept, by last use: enough for a few branches with
-/// different migrations, without filling the disk with every edit of a migration file.
+/// How many snapshots of a family are kept, newest first: enough for a few branches with
+/// different migrations, without keeping every edit of a migration file.
 pub const KEEP_PER_FAMILY: usize = 3;
 
-/// A snapshot not used for this long is removed when the next snapshot is made.
-pub const MAX_UNUSED: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// A snapshot older than this is removed when the next one is made (and made again when
+/// next needed).
+pub const MAX_AGE: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 
 /// The environment variable that turns snapshots off: `THROWAWAY_SNAPSHOTS=0` (or `false`,
 /// `no`, `off`).
 pub const SWITCH: &str = "THROWAWAY_SNAPSHOTS";
+
+/// Runs in the container that starts from a snapshot, before the image's entrypoint: copies
+/// the snapshot's data directory into the (in-memory) `PGDATA`, where the entrypoint finds
+/// it initialised. Without data (a snapshot still being made by another process) it copies
+/// nothing, and the start is an ordinary one.
+const RESTORE: &str = r#"if [ -d /var/lib/throwaway/snapshot/data ]; then
+  cp -a /var/lib/throwaway/snapshot/data/. "$PGDATA"/ || exit 1
+fi
+exec "$@""#;
+
+/// Runs in the container that makes a snapshot, around the image's entrypoint: once the
+/// server has stopped cleanly, copies the data directory into the volume under a name of
+/// its own, then renames it to `data` (atomic), unless another process got there first.
+const SAVE: &str = r#""$@" || exit $?
+s=/var/lib/throwaway/snapshot
+t="$s/data.$HOSTNAME"
+rm -rf "$t" && mkdir "$t" && cp -a "$PGDATA"/. "$t"/ || exit 1
+if mkdir "$s/claimed" 2>/dev/null; then mv "$t" "$s/data"; else rm -rf "$t"; fi"#;
 
 /// Bumped when what a snapshot holds, or how it is used, changes: a new key for all.
 const FORMAT: &str = "1";
@@ -101,9 +118,9 @@ impl Snapshots {
         self.using.as_ref().map(|using| using.key.as_str())
     }
 
-    /// The id of the snapshot image the container starts from, if it does.
-    pub(super) fn image(&self) -> Option<&str> {
-        self.using.as_ref().map(|using| using.image.as_str())
+    /// The name of the snapshot volume the container starts from, if it does.
+    pub(super) fn volume(&self) -> Option<&str> {
+        self.using.as_ref().map(|using| using.volume.as_str())
     }
 }
 
@@ -111,8 +128,10 @@ impl Snapshots {
 #[derive(Clone, Debug)]
 struct Using {
     key: String,
-    /// The image's id, `sha256:…`.
-    image: String,
+    /// The snapshot volume's name.
+    volume: String,
+    /// The entrypoint to run after restoring the data: the request's, or the image's.
+    entrypoint: Vec<String>,
 }
 
 impl Postgres {
@@ -161,7 +180,7 @@ pub(super) async fn prepare(pg: &mut Postgres, request: ContainerRequest) -> Con
         Ok((using, made)) => {
             tracing::debug!(
                 image = %pg.image,
-                snapshot = %using.image,
+                snapshot = %using.volume,
                 made,
                 elapsed = ?began.elapsed(),
                 "PostgreSQL starts from a snapshot"
@@ -237,35 +256,32 @@ async fn find_or_make(
         .await
         .map_err(|err| Error::engine(format!("inspecting image {reference}"), err))?;
     let image_id = image.id.unwrap_or_default();
-    let volumes = image.config.and_then(|c| c.volumes).unwrap_or_default();
-    if let Some(volume) = volumes.iter().find(|v| within(DATA_DIR, v)) {
-        return Err(Error::new(
-            ErrorKind::InvalidRequest,
-            format!("{reference} declares a volume at {volume}, which a commit does not capture"),
-        ));
-    }
     let key = key(&image_id, request, migrations.as_ref(), pg.snapshots.key.as_deref())?;
-    let tag = format!("{REPOSITORY}:{key}");
-    match docker.inspect_image(&tag).await {
-        Ok(found) => {
-            let labels = found.config.and_then(|c| c.labels).unwrap_or_default();
-            if let (Some(id), Some(true)) = (found.id, labels.get(LABEL).map(|v| *v == key)) {
-                touch(&id, &key).await;
-                return Ok((Using { key, image: id }, false));
-            }
-            tracing::debug!(%tag, "not a snapshot of this key; making it again");
+    let volume = format!("{VOLUME_PREFIX}{key}");
+    let config = image.config.unwrap_or_default();
+    let entrypoint = request
+        .entrypoint
+        .clone()
+        .or(config.entrypoint)
+        .unwrap_or_default();
+    let using = Using {
+        key: key.clone(),
+        volume: volume.clone(),
+        entrypoint,
+    };
+    match docker.inspect_volume(&volume).await {
+        Ok(found) if found.labels.get(LABEL) == Some(&key) => return Ok((using, false)),
+        Ok(_) => {
+            // Not one of ours (made by the engine for a container that named it after ours
+            // was removed): replace it.
+            tracing::debug!(%volume, "not a snapshot volume; making it again");
+            let _ = docker.remove_volume(&volume, None::<RemoveVolumeOptions>).await;
         }
         Err(err) if engine_status(&err) == Some(404) => {}
-        Err(err) => return Err(Error::engine(format!("inspecting image {tag}"), err)),
+        Err(err) => return Err(Error::engine(format!("inspecting volume {volume}"), err)),
     }
-    let image = make(pg, request, migrations, &key, &reference).await?;
-    Ok((Using { key, image }, true))
-}
-
-/// Whether `path` is `dir` or inside it.
-fn within(path: &str, dir: &str) -> bool {
-    let dir = dir.trim_end_matches('/');
-    path == dir || path.starts_with(&format!("{dir}/")) || dir.is_empty()
+    make(pg, request, migrations, &using, &reference).await?;
+    Ok((using, true))
 }
 
 /// The key: a SHA-256 over everything that shapes the data, each part with its length so
@@ -340,50 +356,77 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The request of a container that makes or uses a snapshot: its data directory in the
-/// writable layer, where a commit sees it.
-fn in_layer(mut request: ContainerRequest) -> ContainerRequest {
-    request.env.insert("PGDATA".to_string(), DATA_DIR.to_string());
+/// `request` with `script` run by `sh` before the image's `entrypoint`, which it then
+/// runs with the request's (or the image's) command as its arguments.
+fn wrapped(mut request: ContainerRequest, script: &str, entrypoint: &[String]) -> ContainerRequest {
+    let mut wrapper = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        script.to_string(),
+        "throwaway-snapshot".to_string(),
+    ];
+    wrapper.extend(entrypoint.iter().cloned());
+    request.entrypoint = Some(wrapper);
     request
 }
 
-/// `request`, started from the snapshot: the image's id (never pulled), no init scripts to
-/// copy (they ran), and readiness that expects one ready line, as the entrypoint starts the
-/// server at once on an initialised data directory.
+/// `request`, started from the snapshot volume: mounted read-only, its data copied into
+/// the in-memory data directory before the entrypoint runs, and readiness that waits for
+/// one ready line (the entrypoint starts the server at once on an initialised data
+/// directory), then the login. Init scripts stay in the request: were the snapshot's data
+/// missing, the start would be an ordinary one, and correct.
 fn from_snapshot(pg: &Postgres, request: ContainerRequest, using: &Using) -> ContainerRequest {
-    let mut request = in_layer(request);
-    request.image = using.image.clone();
-    request.pull_policy = PullPolicy::Never;
-    request.copies.clear();
     let database = pg.database_name();
-    request.wait_for(Wait::log(READY_LINE).and(logs_in(
-        pg.user.clone(),
-        pg.password.clone(),
-        database,
-        None,
-    )))
+    wrapped(request, RESTORE, &using.entrypoint)
+        .mount(Mount::volume(&using.volume, MOUNT_DIR).read_only())
+        .wait_for(Wait::log(READY_LINE).and(logs_in(
+            pg.user.clone(),
+            pg.password.clone(),
+            database,
+            None,
+        )))
 }
 
-/// Makes the snapshot of `key`: a container initialised and prepared as usual (with the
-/// snapshot's marker on its template), stopped cleanly, committed, removed. Returns the id
-/// of the image the tag names afterwards: when processes race for one key, each commits its
-/// own identical image, the last tag wins, and the others remove theirs.
+/// Makes the snapshot of `using.key`: a container initialised and prepared as usual (with
+/// the snapshot's marker on its template), its server stopped cleanly, its data directory
+/// saved into the volume (see [`SAVE`]), removed. When processes race for one key, each
+/// makes its own copy and the first to finish publishes it; the others' are discarded.
 async fn make(
     pg: &Postgres,
     request: &ContainerRequest,
     migrations: Option<Loaded>,
-    key: &str,
+    using: &Using,
     reference: &str,
-) -> Result<String> {
+) -> Result<()> {
     let began = Instant::now();
-    let mut builder = in_layer(request.clone());
+    let engine = Engine::get().await?;
+    let docker = engine.docker();
+    let labels = HashMap::from([
+        (LABEL.to_string(), using.key.clone()),
+        (FAMILY_LABEL.to_string(), family(pg)),
+        (SOURCE_LABEL.to_string(), reference.to_string()),
+    ]);
+    let options = VolumeCreateRequest {
+        name: Some(using.volume.clone()),
+        labels: Some(labels),
+        ..Default::default()
+    };
+    docker
+        .create_volume(options)
+        .await
+        .map_err(|err| Error::engine(format!("creating volume {}", using.volume), err))?;
+    let mut builder = wrapped(request.clone(), SAVE, &using.entrypoint)
+        .mount(Mount::volume(&using.volume, MOUNT_DIR));
     builder.reuse = false;
     builder.name = None;
     let container = match builder.start().await {
         Ok(container) => container,
-        Err(err) => return Err(pg.explain(err)),
+        Err(err) => {
+            remove_volume(docker, &using.volume).await;
+            return Err(pg.explain(err));
+        }
     };
-    let made = async {
+    let saved = async {
         let endpoint = Endpoint {
             host: container.host().to_string(),
             port: container.host_port(PORT)?,
@@ -397,15 +440,32 @@ async fn make(
             pg.password.clone(),
             migrations,
             false,
-            Some(key),
+            Some(&using.key),
         );
         drop(preparation.run(&endpoint).await?);
-        // The image's stop signal (SIGINT for the official image) is a fast shutdown: a
-        // checkpoint, then a data directory that needs no recovery.
-        container.stop().await?;
-        let docker = container.docker();
+        // SIGINT to the server is a fast shutdown: a checkpoint, then a data directory
+        // that needs no recovery. The wrapper saves it once the server has exited.
+        let stop = container
+            .exec([
+                "sh",
+                "-c",
+                r#"kill -INT "$(head -n 1 "$PGDATA/postmaster.pid")""#,
+            ])
+            .await?;
+        if stop.exit_code != 0 {
+            return Err(Error::new(
+                ErrorKind::Service,
+                format!(
+                    "PostgreSQL in {} could not be stopped for its snapshot: {}",
+                    container.describe(),
+                    String::from_utf8_lossy(&stop.stderr).trim()
+                ),
+            ));
+        }
+        let mut waiting = docker.wait_container(container.id(), None::<WaitContainerOptions>);
+        let _ = waiting.next().await;
         let state = docker
-            .inspect_container(container.id(), None)
+            .inspect_container(container.id(), None::<InspectContainerOptions>)
             .await
             .map_err(|err| Error::engine(format!("inspecting {}", container.describe()), err))?
             .state;
@@ -414,205 +474,150 @@ async fn make(
             return Err(Error::new(
                 ErrorKind::Service,
                 format!(
-                    "PostgreSQL in {} did not shut down cleanly (exit code {code})",
+                    "PostgreSQL in {} did not stop and save its data cleanly (exit code {code})",
                     container.describe()
                 ),
             ));
         }
-        let labels = HashMap::from([
-            (LABEL.to_string(), key.to_string()),
-            (FAMILY_LABEL.to_string(), family(pg)),
-            (SOURCE_LABEL.to_string(), reference.to_string()),
-            // The container's session label would otherwise pass to the image, and a
-            // reaper would take it for part of this session.
-            (SESSION_ID.to_string(), String::new()),
-        ]);
-        let options = CommitContainerOptions {
-            container: Some(container.id().to_string()),
-            repo: Some(REPOSITORY.to_string()),
-            tag: Some(key.to_string()),
-            comment: Some(format!(
-                "throwaway: PostgreSQL data of {reference}, initialised and migrated"
-            )),
-            pause: false,
-            ..Default::default()
-        };
-        let config = ContainerConfig {
-            labels: Some(labels),
-            ..Default::default()
-        };
-        let committed = docker
-            .commit_container(options, config)
-            .await
-            .map_err(|err| Error::engine(format!("committing {}", container.describe()), err))?
-            .id;
-        Ok(committed)
+        Ok(())
     }
     .await;
-    let docker = container.docker().clone();
     if let Err(err) = container.remove().await {
         tracing::debug!("the container that made a snapshot was not removed: {err}");
     }
-    let committed = made?;
-    let tag = format!("{REPOSITORY}:{key}");
-    let tagged = docker
-        .inspect_image(&tag)
-        .await
-        .map_err(|err| Error::engine(format!("inspecting image {tag}"), err))?
-        .id
-        .unwrap_or_default();
-    if tagged != committed {
-        // Another process made the same snapshot and tagged it after us: same content.
-        let _ = docker
-            .remove_image(&committed, None::<RemoveImageOptions>, None)
-            .await;
+    if let Err(err) = saved {
+        remove_volume(docker, &using.volume).await;
+        return Err(err);
     }
     tracing::info!(
         image = %reference,
-        snapshot = %tagged,
+        snapshot = %using.volume,
         elapsed = ?began.elapsed(),
         "PostgreSQL snapshot made"
     );
     let family = family(pg);
     runtime().spawn(async move {
-        if let Err(err) = bound(Some(&family), KEEP_PER_FAMILY, MAX_UNUSED).await {
+        if let Err(err) = bound(Some(&family), KEEP_PER_FAMILY, MAX_AGE).await {
             tracing::debug!("old snapshots not removed: {err}");
         }
     });
-    Ok(tagged)
+    Ok(())
 }
 
-/// Records a use of snapshot `id`: tagging it again sets the engine's "last tagged" time,
-/// which is what [`bound`] goes by (an image's labels cannot change).
-async fn touch(id: &str, key: &str) {
-    let Ok(engine) = Engine::get().await else {
-        return;
-    };
-    let options = TagImageOptions {
-        repo: Some(REPOSITORY.to_string()),
-        tag: Some(key.to_string()),
-    };
-    if let Err(err) = engine.docker().tag_image(id, Some(options)).await {
-        tracing::debug!(snapshot = %id, "the snapshot's last use was not recorded: {err}");
+/// Removes a snapshot volume that could not be finished. Another process may be using
+/// it, in which case the engine refuses and it stays.
+async fn remove_volume(docker: &bollard::Docker, volume: &str) {
+    if let Err(err) = docker
+        .remove_volume(volume, None::<RemoveVolumeOptions>)
+        .await
+    {
+        tracing::debug!(%volume, "not removed: {err}");
     }
 }
 
-/// A PostgreSQL snapshot image on the engine, as [`snapshots`] lists it.
+/// A PostgreSQL snapshot on the engine, as [`snapshots`] lists it.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct SnapshotImage {
-    /// The image's id, `sha256:…`.
-    pub id: String,
+pub struct Snapshot {
+    /// The volume's name, `throwaway-snapshot-postgres-<key>`.
+    pub volume: String,
     /// The image it was made from, as the test wrote it (`postgres:15`).
     pub source: String,
-    /// Its key: the tag's part after `throwaway-snapshots/postgres:`.
-    pub key: String,
-    /// The disk it takes on top of the image it was made from, in bytes.
-    pub own_size: u64,
-    /// When it was last used to start a container (or made).
-    pub last_used: SystemTime,
+    /// When it was made.
+    pub created: SystemTime,
     family: String,
 }
 
-impl fmt::Display for SnapshotImage {
+impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unused = self.last_used.elapsed().unwrap_or_default().as_secs();
+        let age = self.created.elapsed().unwrap_or_default().as_secs();
         write!(
             f,
-            "{REPOSITORY}:{} ({}, from {}, {:.1} MB of its own, last used {}h{:02}m ago)",
-            self.key,
-            self.id,
+            "{} (from {}, made {}h{:02}m ago)",
+            self.volume,
             self.source,
-            self.own_size as f64 / 1e6,
-            unused / 3600,
-            unused / 60 % 60
+            age / 3600,
+            age / 60 % 60
         )
     }
 }
 
-/// The PostgreSQL snapshots on the engine, most recently used first.
+/// The PostgreSQL snapshots on the engine, newest first.
 ///
 /// # Errors
 /// [`ErrorKind::EngineUnavailable`] / [`ErrorKind::Engine`]: no engine, or it refused to
-/// list images.
-pub async fn snapshots() -> Result<Vec<SnapshotImage>> {
+/// list volumes.
+pub async fn snapshots() -> Result<Vec<Snapshot>> {
     crate::engine::runtime::on_engine(list()).await
 }
 
 /// Removes the PostgreSQL snapshots on the engine: all of them with `older_than` `None`,
-/// else those not used for that long. Snapshots in use by a container are left. Returns
-/// how many were removed.
+/// else those made longer ago than that. A snapshot that a container is starting from
+/// right now stays. Returns how many were removed.
 ///
 /// # Errors
 /// [`ErrorKind::EngineUnavailable`] / [`ErrorKind::Engine`]: no engine, or it refused to
-/// list images.
+/// list volumes.
 pub async fn remove_snapshots(older_than: Option<Duration>) -> Result<usize> {
-    let (keep, max_unused) = match older_than {
+    let (keep, max_age) = match older_than {
         Some(age) => (usize::MAX, age),
         None => (0, Duration::ZERO),
     };
-    crate::engine::runtime::on_engine(bound(None, keep, max_unused)).await
+    crate::engine::runtime::on_engine(bound(None, keep, max_age)).await
 }
 
-async fn list() -> Result<Vec<SnapshotImage>> {
+async fn list() -> Result<Vec<Snapshot>> {
     let engine = Engine::get().await?;
-    let docker = engine.docker();
-    let options = ListImagesOptions {
+    let options = ListVolumesOptions {
         filters: Some(HashMap::from([("label".to_string(), vec![LABEL.to_string()])])),
-        ..Default::default()
     };
-    let images = docker
-        .list_images(Some(options))
+    let volumes = engine
+        .docker()
+        .list_volumes(Some(options))
         .await
-        .map_err(|err| Error::engine("listing PostgreSQL snapshots", err))?;
-    let mut found = Vec::new();
-    for summary in images {
-        let parent_size = match docker.inspect_image(&summary.parent_id).await {
-            Ok(parent) => parent.size.unwrap_or(0),
-            Err(_) => 0,
-        };
-        let last_used = match docker.inspect_image(&summary.id).await {
-            Ok(image) => image
-                .metadata
-                .and_then(|m| serde_json::to_value(m.last_tag_time).ok())
-                .and_then(|v| v.as_str().and_then(parse_time)),
-            Err(_) => None,
-        };
-        let label = |name: &str| summary.labels.get(name).cloned().unwrap_or_default();
-        found.push(SnapshotImage {
-            last_used: last_used
-                .unwrap_or_else(|| from_seconds(summary.created)),
-            own_size: (summary.size - parent_size).max(0) as u64,
-            key: label(LABEL),
-            source: label(SOURCE_LABEL),
-            family: label(FAMILY_LABEL),
-            id: summary.id,
-        });
-    }
-    found.sort_by(|a, b| b.last_used.cmp(&a.last_used));
+        .map_err(|err| Error::engine("listing PostgreSQL snapshots", err))?
+        .volumes
+        .unwrap_or_default();
+    let mut found: Vec<Snapshot> = volumes
+        .into_iter()
+        .map(|volume| {
+            let created = serde_json::to_value(&volume.created_at)
+                .ok()
+                .and_then(|v| v.as_str().and_then(parse_time))
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            let label = |name: &str| volume.labels.get(name).cloned().unwrap_or_default();
+            Snapshot {
+                source: label(SOURCE_LABEL),
+                family: label(FAMILY_LABEL),
+                created,
+                volume: volume.name,
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| b.created.cmp(&a.created));
     Ok(found)
 }
 
-/// Removes snapshots beyond the `keep` most recently used of `family` (of every family
-/// with `None`), and any not used for `max_unused`. Returns how many went.
-async fn bound(family: Option<&str>, keep: usize, max_unused: Duration) -> Result<usize> {
+/// Removes snapshots beyond the `keep` newest of `family` (of every family with `None`),
+/// and any older than `max_age`. Returns how many went.
+async fn bound(family: Option<&str>, keep: usize, max_age: Duration) -> Result<usize> {
     let all = list().await?;
     let docker = Engine::get().await?.docker();
     let mut kept = 0;
     let mut removed = 0;
     for snapshot in all {
         let of_family = family.is_none_or(|f| f == snapshot.family);
-        let stale = snapshot.last_used.elapsed().unwrap_or_default() >= max_unused;
-        if !stale && (!of_family || kept < keep) {
+        let old = snapshot.created.elapsed().unwrap_or_default() >= max_age;
+        if !old && (!of_family || kept < keep) {
             kept += usize::from(of_family);
             continue;
         }
-        // Not forced: a snapshot that a container still runs from stays.
+        // A volume in use by a container is refused by the engine, and stays.
         match docker
-            .remove_image(&snapshot.id, None::<RemoveImageOptions>, None)
+            .remove_volume(&snapshot.volume, None::<RemoveVolumeOptions>)
             .await
         {
-            Ok(_) => {
+            Ok(()) => {
                 tracing::debug!(snapshot = %snapshot, "removed");
                 removed += 1;
             }
@@ -625,11 +630,8 @@ async fn bound(family: Option<&str>, keep: usize, max_unused: Duration) -> Resul
 fn parse_time(text: &str) -> Option<SystemTime> {
     let parsed =
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(parsed.unix_timestamp_nanos().try_into().ok()?))
-}
-
-fn from_seconds(seconds: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds.max(0) as u64)
+    let nanos: u64 = parsed.unix_timestamp_nanos().try_into().ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
 }
 
 #[cfg(test)]
@@ -685,28 +687,37 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_start_waits_for_one_ready_line_and_copies_nothing() {
+    fn a_snapshot_start_restores_the_data_then_waits_for_one_ready_line() {
         let pg = Postgres::default().init_sql("a.sql", "SELECT 1");
         let using = Using {
             key: "k".into(),
-            image: "sha256:abc".into(),
+            volume: "throwaway-snapshot-postgres-k".into(),
+            entrypoint: vec!["docker-entrypoint.sh".into()],
         };
         let request = from_snapshot(&pg, pg.build_request(), &using);
-        assert_eq!(request.image, "sha256:abc");
-        assert_eq!(request.env["PGDATA"], DATA_DIR);
-        assert!(request.copies.is_empty());
-        assert_eq!(request.pull_policy, PullPolicy::Never);
+        let entrypoint = request.entrypoint.clone().unwrap();
+        assert_eq!(entrypoint[..2], ["sh", "-c"]);
+        assert_eq!(entrypoint[2], RESTORE);
+        assert_eq!(entrypoint[4..], ["docker-entrypoint.sh"]);
+        assert_eq!(request.cmd.as_ref().unwrap()[0], "postgres");
+        assert_eq!(request.env["PGDATA"], PGDATA);
         let wait = request.wait.to_string();
         assert!(wait.contains(READY_LINE) && !wait.contains("×2"), "{wait}");
-        // The in-memory mount stays on the image's volume path: no anonymous volume.
-        assert_eq!(request.mounts, [Mount::tmpfs(PGDATA)]);
+        // The in-memory data directory stays; the snapshot is mounted read-only.
+        assert_eq!(
+            request.mounts,
+            [
+                Mount::tmpfs(PGDATA),
+                Mount::volume("throwaway-snapshot-postgres-k", MOUNT_DIR).read_only()
+            ]
+        );
+        // Kept, should the snapshot's data be missing: the start is then an ordinary one.
+        assert_eq!(request.copies.len(), 1);
     }
 
     #[test]
-    fn the_data_dir_is_outside_the_images_volumes() {
-        assert!(!within(DATA_DIR, "/var/lib/postgresql/data"));
-        assert!(!within(DATA_DIR, "/var/lib/postgresql"));
-        assert!(within(DATA_DIR, "/var/lib/throwaway"));
-        assert!(within(DATA_DIR, "/var/lib/"));
+    fn the_scripts_name_the_mount() {
+        assert!(RESTORE.contains(MOUNT_DIR));
+        assert!(SAVE.contains(MOUNT_DIR));
     }
 }

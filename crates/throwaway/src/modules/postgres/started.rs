@@ -25,7 +25,7 @@ pub struct PostgresContainer {
     pub(super) password: Secret,
     pub(super) database: String,
     pub(super) admin: Arc<Admin>,
-    /// The id of the snapshot image it started from, if it did.
+    /// The name of the snapshot volume it started from, if it did.
     pub(super) snapshot: Option<String>,
 }
 
@@ -68,8 +68,9 @@ impl PostgresContainer {
         &self.database
     }
 
-    /// The id (`sha256:…`) of the snapshot image the server started from, or `None` when it
-    /// was initialised from scratch (see [`Postgres::snapshots`](super::Postgres::snapshots)).
+    /// The snapshot volume the server started from (`throwaway-snapshot-postgres-<key>`),
+    /// or `None` when it was initialised from scratch (see
+    /// [`Postgres::snapshots`](super::Postgres::snapshots)).
     pub fn snapshot(&self) -> Option<&str> {
         self.snapshot.as_deref()
     }

@@ -414,7 +414,7 @@ fn shared_fresh_databases_and_restarts_work_from_a_snapshot() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let volume = stdout
         .lines()
-        .find_map(|line| line.strip_prefix("snapshot: "))
+        .find_map(|line| line.split("snapshot: ").nth(1))
         .unwrap_or_else(|| panic!("no snapshot in {stdout}"));
     snapshots.record(volume);
     assert!(crate::support::block(volume_exists(volume)));

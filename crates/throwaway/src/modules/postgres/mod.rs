@@ -81,6 +81,44 @@
 //!   `***`; [`PostgresContainer::connection_url`] and [`TestDatabase::url`] are the only
 //!   places that show it.
 //!
+//! # Snapshots
+//!
+//! The first start of a configuration initialises the server, runs init scripts and
+//! migrations and makes the template, then stops the server cleanly and saves its data
+//! directory in a local volume, `throwaway-snapshot-postgres-<key>`; every later start of
+//! the same configuration, in this run or a later one, in this process or another, copies
+//! that directory into its in-memory data directory before the image's entrypoint runs,
+//! which then starts the server at once: no initdb, no init scripts, no migrations, one
+//! ready line. The first start takes a second or two longer; later ones are several times
+//! faster. [`Postgres::snapshots`] and `THROWAWAY_SNAPSHOTS=0` turn it off.
+//!
+//! - **The key** is a SHA-256 of everything that shapes the data: the image's *id* (a tag
+//!   moved to a new image is a new key), user, password, database, initdb arguments, the
+//!   rest of the environment and the command, the init scripts' content, the migrations'
+//!   files, [`Postgres::snapshot_key`], and this crate's version. Any change makes a new
+//!   snapshot, never a stale one. A [`Migrations::run`] step is code the module cannot
+//!   read: it gets a snapshot only with a `snapshot_key` that says what it does (change
+//!   the key when the migrations change).
+//! - **Not for** [`durable`](Postgres::durable) servers or a
+//!   [`data_volume`](Postgres::data_volume), nor requests with mounts of their own.
+//! - **Races.** Processes that need the same snapshot at once each make their own copy;
+//!   the first to finish publishes it (an atomic rename inside the volume), the others
+//!   discard theirs. A container that finds the volume still empty starts the ordinary way.
+//!   A snapshot that cannot be made or used (removed by hand, an engine that refuses)
+//!   means an ordinary start, and a `debug` line that says why.
+//! - **Shared, reuse, restarts, fresh databases**: the template travels in the snapshot,
+//!   so [`PostgresContainer::fresh_database`] clones at once; a restarted container keeps
+//!   its data (the copy lives in the container's memory until it is removed).
+//! - **Life cycle.** Snapshots outlive runs, by design. They carry the label
+//!   `org.throwaway.snapshot` and none of the session labels, so no reaper removes them.
+//!   Making one removes the snapshots of the same image, user and database beyond the
+//!   newest three, and any snapshot older than 14 days. [`snapshots`] lists them,
+//!   [`remove_snapshots`] removes them; from a shell,
+//!   `docker volume ls --filter label=org.throwaway.snapshot` and
+//!   `docker volume rm $(docker volume ls -q --filter label=org.throwaway.snapshot)`.
+//!   Each costs the size of an initialised data directory plus what the migrations add:
+//!   about 40 MB for an empty `postgres:15` cluster.
+//!
 //! The module uses only the contract of the official `postgres` image (`POSTGRES_USER`,
 //! `POSTGRES_PASSWORD`, `POSTGRES_DB`, `POSTGRES_INITDB_ARGS`, `PGDATA`,
 //! `/docker-entrypoint-initdb.d`), so images built on it work too.

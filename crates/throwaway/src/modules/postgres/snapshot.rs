@@ -141,7 +141,7 @@ impl Postgres {
     /// init scripts and migrations and makes the template as always, then commits the data
     /// to a local image `throwaway-snapshots/postgres:<key>` (a second or so, once); every
     /// later start of the same configuration, in this run or a later one, starts from it
-    /// and skips all of that. The [module docs](self#snapshots) say what the key covers,
+    /// and skips all of that. The [module docs](super#snapshots) say what the key covers,
     /// how snapshots are bounded and how to remove them.
     ///
     /// Snapshots apply to the default in-memory data directory only: not with

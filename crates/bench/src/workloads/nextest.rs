@@ -157,7 +157,9 @@ async fn suite(
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let began = Instant::now();
-    let output = nextest(test, &config.run, false, snapshots).output().await?;
+    let output = nextest(test, &config.run, false, snapshots)
+        .output()
+        .await?;
     let done = Instant::now();
     // Events arrive asynchronously: let the last ones in.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -221,8 +223,8 @@ pub async fn run(config: &Config) -> Section {
     let mut outcomes = paired(config, &sides, config.runs(3), Duration::from_secs(600)).await;
     // Not a leak: throwaway's shared containers outlive the run until its reaper removes
     // them; the bench removed them at once, to start the next run from nothing.
-    let shared_left = std::mem::take(&mut outcomes.left_behind[0])
-        + std::mem::take(&mut outcomes.left_behind[2]);
+    let shared_left =
+        std::mem::take(&mut outcomes.left_behind[0]) + std::mem::take(&mut outcomes.left_behind[2]);
     let wall = outcomes.row(NAME, "wall time", None, |s| Some(s.total));
     let on = outcomes.figure(0, |s| Some(s.total));
     let off_wall = outcomes.figure(2, |s| Some(s.total));

@@ -45,7 +45,10 @@ pub fn record(pg: &throwaway::postgres::PostgresContainer) {
 
 /// Removes the snapshot volumes this bench run made; returns how many.
 pub async fn remove_snapshots() -> usize {
-    let made = MADE.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
+    let made = MADE
+        .lock()
+        .map(|mut m| std::mem::take(&mut *m))
+        .unwrap_or_default();
     let Ok(docker) = crate::cleanup::docker().await else {
         return 0;
     };
@@ -130,23 +133,29 @@ pub async fn run(config: &Config) -> Section {
     let theirs_cycle = outcomes.figure(1, |s| Some(s.total));
     let floor_cycle = outcomes.figure(2, |s| Some(s.total));
     let runs = ours_ready.len();
-    let off_row = |measure: &str, ours: &[Option<f64>], theirs: &[Option<f64>], floor: &[Option<f64>]| Row {
-        workload: NAME.to_string(),
-        measure: measure.to_string(),
-        throwaway: median_of(ours),
-        testcontainers: median_of(theirs),
-        ratio: paired_ratio(ours, theirs),
-        floor: median_of(floor),
-        vs_floor: paired_ratio(ours, floor),
-        runs,
-    };
+    let off_row =
+        |measure: &str, ours: &[Option<f64>], theirs: &[Option<f64>], floor: &[Option<f64>]| Row {
+            workload: NAME.to_string(),
+            measure: measure.to_string(),
+            throwaway: median_of(ours),
+            testcontainers: median_of(theirs),
+            ratio: paired_ratio(ours, theirs),
+            floor: median_of(floor),
+            vs_floor: paired_ratio(ours, floor),
+            runs,
+        };
     let off_ready_row = off_row(
         "time to ready, snapshots off",
         &off_ready,
         &theirs_ready,
         &floor_ready,
     );
-    let off_cycle_row = off_row("whole cycle, snapshots off", &off_cycle, &theirs_cycle, &floor_cycle);
+    let off_cycle_row = off_row(
+        "whole cycle, snapshots off",
+        &off_cycle,
+        &theirs_cycle,
+        &floor_cycle,
+    );
     let first_row = Row {
         workload: NAME.to_string(),
         measure: "first start, making the snapshot (ready; once)".to_string(),

@@ -15,9 +15,9 @@ mod start;
 mod started;
 
 pub use crate::engine::{ContainerPort, Protocol};
+pub(crate) use copy::CopySource;
 pub use exec::ExecResult;
 pub(crate) use identity::in_shared_scope;
-pub(crate) use copy::CopySource;
 pub(crate) use inner::remove as remove_by_id;
 pub use logs::{LogLine, LogSource, Logs};
 pub use mount::Mount;

@@ -130,8 +130,16 @@ async fn a_snapshot_is_made_once_then_every_start_begins_there() {
     let second = pg().start().await.unwrap();
     let second_took = began.elapsed();
     assert_eq!(snapshots.of(&second), volume, "no second snapshot");
-    assert_eq!(ready_lines(&second).await, 1, "no initdb, no temporary server");
-    assert_eq!(count_users(&second).await, 1, "migrated once, in the snapshot");
+    assert_eq!(
+        ready_lines(&second).await,
+        1,
+        "no initdb, no temporary server"
+    );
+    assert_eq!(
+        count_users(&second).await,
+        1,
+        "migrated once, in the snapshot"
+    );
     let client = second.client().await.unwrap();
     let x: i32 = client
         .query_one("SELECT x FROM from_init", &[])
@@ -192,10 +200,8 @@ async fn a_changed_migration_password_or_image_id_makes_a_new_snapshot() {
     assert_eq!(count_users(&pg).await, 2, "never a stale snapshot");
     pg.remove().await.unwrap();
 
-    let (pg, password_id) = start(
-        base(IMAGE, &base_dir).password(format!("{}-other", snapshots.password)),
-    )
-    .await;
+    let (pg, password_id) =
+        start(base(IMAGE, &base_dir).password(format!("{}-other", snapshots.password))).await;
     assert_ne!(password_id, base_id, "a changed password");
     pg.client().await.expect("the new password logs in");
     pg.remove().await.unwrap();
@@ -253,7 +259,10 @@ impl MovedTag {
             ..Default::default()
         };
         let created = docker
-            .create_container(None::<bollard::query_parameters::CreateContainerOptions>, body)
+            .create_container(
+                None::<bollard::query_parameters::CreateContainerOptions>,
+                body,
+            )
             .await
             .unwrap();
         let (repo, tag) = self.tag.split_once(':').unwrap();
@@ -392,8 +401,7 @@ static SHARED: Shared<Postgres> = Shared::new(|| {
         .snapshot_key("notes v1")
         .migrations(Migrations::run(|url: String| async move {
             use throwaway::postgres::tokio_postgres;
-            let (client, connection) =
-                tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
             tokio::spawn(connection);
             client
                 .batch_execute("CREATE TABLE notes (body text NOT NULL)")
@@ -425,7 +433,10 @@ fn shared_fresh_databases_and_restarts_work_from_a_snapshot() {
 async fn child_shares_a_container_from_a_snapshot() {
     assert_child();
     let pg = SHARED.get().await.unwrap();
-    println!("snapshot: {}", pg.snapshot().expect("a keyed step gets a snapshot"));
+    println!(
+        "snapshot: {}",
+        pg.snapshot().expect("a keyed step gets a snapshot")
+    );
     let db = pg.fresh_database().await.unwrap();
     let client = db.client().await.unwrap();
     client

@@ -203,7 +203,10 @@ pub(super) async fn prepare(pg: &mut Postgres, request: ContainerRequest) -> Con
 type Reason = String;
 
 /// Whether `request` can start from a snapshot, and its migrations if so.
-fn eligible(pg: &Postgres, request: &ContainerRequest) -> std::result::Result<Option<Loaded>, Reason> {
+fn eligible(
+    pg: &Postgres,
+    request: &ContainerRequest,
+) -> std::result::Result<Option<Loaded>, Reason> {
     if !pg.snapshots.enabled {
         return Err("turned off with .snapshots(false)".into());
     }
@@ -235,9 +238,7 @@ fn eligible(pg: &Postgres, request: &ContainerRequest) -> std::result::Result<Op
         ),
     };
     if matches!(migrations, Some(Loaded::Run(..))) && pg.snapshots.key.is_none() {
-        return Err(
-            "a Migrations::run step needs .snapshot_key(…) to say what it does".into(),
-        );
+        return Err("a Migrations::run step needs .snapshot_key(…) to say what it does".into());
     }
     Ok(migrations)
 }
@@ -250,13 +251,23 @@ async fn find_or_make(
 ) -> Result<(Using, bool)> {
     let engine = Engine::get().await?;
     let docker = engine.docker();
-    let reference = resolve(engine, ImageRef::parse(&request.image)?, request.pull_policy).await?;
+    let reference = resolve(
+        engine,
+        ImageRef::parse(&request.image)?,
+        request.pull_policy,
+    )
+    .await?;
     let image = docker
         .inspect_image(&reference)
         .await
         .map_err(|err| Error::engine(format!("inspecting image {reference}"), err))?;
     let image_id = image.id.unwrap_or_default();
-    let key = key(&image_id, request, migrations.as_ref(), pg.snapshots.key.as_deref())?;
+    let key = key(
+        &image_id,
+        request,
+        migrations.as_ref(),
+        pg.snapshots.key.as_deref(),
+    )?;
     let volume = format!("{VOLUME_PREFIX}{key}");
     let config = image.config.unwrap_or_default();
     let entrypoint = request
@@ -275,7 +286,9 @@ async fn find_or_make(
             // Not one of ours (made by the engine for a container that named it after ours
             // was removed): replace it.
             tracing::debug!(%volume, "not a snapshot volume; making it again");
-            let _ = docker.remove_volume(&volume, None::<RemoveVolumeOptions>).await;
+            let _ = docker
+                .remove_volume(&volume, None::<RemoveVolumeOptions>)
+                .await;
         }
         Err(err) if engine_status(&err) == Some(404) => {}
         Err(err) => return Err(Error::engine(format!("inspecting volume {volume}"), err)),
@@ -569,7 +582,10 @@ pub async fn remove_snapshots(older_than: Option<Duration>) -> Result<usize> {
 async fn list() -> Result<Vec<Snapshot>> {
     let engine = Engine::get().await?;
     let options = ListVolumesOptions {
-        filters: Some(HashMap::from([("label".to_string(), vec![LABEL.to_string()])])),
+        filters: Some(HashMap::from([(
+            "label".to_string(),
+            vec![LABEL.to_string()],
+        )])),
     };
     let volumes = engine
         .docker()
@@ -661,8 +677,20 @@ mod tests {
         assert_ne!(base, key("sha256:abc", &request, None, Some("v2")).unwrap());
         let files = |sql: &str| Loaded::Files(vec![("001.sql".into(), sql.into())]);
         assert_ne!(
-            key("sha256:abc", &request, Some(&files("CREATE TABLE a ()")), None).unwrap(),
-            key("sha256:abc", &request, Some(&files("CREATE TABLE b ()")), None).unwrap()
+            key(
+                "sha256:abc",
+                &request,
+                Some(&files("CREATE TABLE a ()")),
+                None
+            )
+            .unwrap(),
+            key(
+                "sha256:abc",
+                &request,
+                Some(&files("CREATE TABLE b ()")),
+                None
+            )
+            .unwrap()
         );
     }
 
@@ -675,9 +703,10 @@ mod tests {
         assert!(why(Postgres::default().snapshots(false)).contains(".snapshots(false)"));
         assert!(why(Postgres::default().durable(true)).contains("durable"));
         assert!(why(Postgres::default().data_volume("v")).contains("durable"));
-        let step = Postgres::default().migrations(super::super::Migrations::run(
-            |_url: String| async { Ok::<(), std::io::Error>(()) },
-        ));
+        let step =
+            Postgres::default().migrations(super::super::Migrations::run(|_url: String| async {
+                Ok::<(), std::io::Error>(())
+            }));
         assert!(why(step.clone()).contains(".snapshot_key"));
         let request = step.build_request();
         let keyed = step.snapshot_key("v1");

@@ -597,7 +597,7 @@ async fn list() -> Result<Vec<Snapshot>> {
     let mut found: Vec<Snapshot> = volumes
         .into_iter()
         .map(|volume| {
-            let created = serde_json::to_value(&volume.created_at)
+            let created = serde_json::to_value(volume.created_at)
                 .ok()
                 .and_then(|v| v.as_str().and_then(parse_time))
                 .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -610,7 +610,7 @@ async fn list() -> Result<Vec<Snapshot>> {
             }
         })
         .collect();
-    found.sort_by(|a, b| b.created.cmp(&a.created));
+    found.sort_by_key(|snapshot| std::cmp::Reverse(snapshot.created));
     Ok(found)
 }
 

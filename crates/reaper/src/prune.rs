@@ -249,10 +249,7 @@ async fn list(
             .await?
             .into_iter()
             .map(|container| Candidate {
-                // A container started from a snapshot image inherits the image's labels,
-                // the snapshot's too, yet belongs to its session like any other.
-                protected: Protection::of(container.labels.iter().flat_map(|l| l.keys()))
-                    .filter(|protection| *protection != Protection::Snapshot),
+                protected: Protection::of(container.labels.iter().flat_map(|l| l.keys())),
                 created: container.created.map(clock::from_seconds),
                 id: container.id.unwrap_or_default(),
             })

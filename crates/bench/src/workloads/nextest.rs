@@ -7,6 +7,10 @@
 //! `create` events during the run: the suites label theirs with the bench run
 //! ([`crate::cleanup::RUN_ENV`]); throwaway's reaper carries no such label and is
 //! recognised by its name, which holds the session id that the labelled ones carry.
+//!
+//! throwaway's suite runs twice in each round: as it is (PostgreSQL from a snapshot of its
+//! migrated data, made in the warm-up round and kept, as users' snapshots are), and with
+//! `THROWAWAY_SNAPSHOTS=0`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,8 +42,11 @@ fn cargo() -> String {
 }
 
 /// `cargo nextest run` of the ignored tests of `test` (a test target of this crate).
-fn nextest(test: &str, run: &str, build_only: bool) -> tokio::process::Command {
+fn nextest(test: &str, run: &str, build_only: bool, snapshots: bool) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(cargo());
+    if !snapshots {
+        command.env("THROWAWAY_SNAPSHOTS", "0");
+    }
     command
         .current_dir(workspace())
         .args(["nextest", "run", "-p", "throwaway-bench", "--test", test])
@@ -120,7 +127,12 @@ impl Created {
 }
 
 /// Runs one suite under nextest, timing it and collecting the containers it created.
-async fn suite(test: &str, config: &Config, created: &Mutex<Vec<Created>>) -> Result<Sample> {
+async fn suite(
+    test: &str,
+    config: &Config,
+    created: &Mutex<Vec<Created>>,
+    snapshots: bool,
+) -> Result<Sample> {
     let docker = docker().await?;
     let filters = HashMap::from([
         ("type".to_string(), vec!["container".to_string()]),
@@ -145,7 +157,9 @@ async fn suite(test: &str, config: &Config, created: &Mutex<Vec<Created>>) -> Re
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let began = Instant::now();
-    let output = nextest(test, &config.run, false).output().await?;
+    let output = nextest(test, &config.run, false, snapshots)
+        .output()
+        .await?;
     let done = Instant::now();
     // Events arrive asynchronously: let the last ones in.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -171,7 +185,7 @@ async fn suite(test: &str, config: &Config, created: &Mutex<Vec<Created>>) -> Re
 /// Builds both suites, so that the timed runs do not include compiling them.
 async fn build(config: &Config) -> Result<()> {
     for test in ["nextest_throwaway", "nextest_testcontainers"] {
-        let output = nextest(test, &config.run, true).output().await?;
+        let output = nextest(test, &config.run, true, true).output().await?;
         if !output.status.success() {
             return Err(format!(
                 "building {test} failed:\n{}",
@@ -194,17 +208,36 @@ pub async fn run(config: &Config) -> Section {
     }
     let ours = Mutex::new(Vec::new());
     let theirs = Mutex::new(Vec::new());
+    let off = Mutex::new(Vec::new());
     let sides = [
-        Side::new("throwaway", || suite("nextest_throwaway", config, &ours)),
+        Side::new("throwaway", || {
+            suite("nextest_throwaway", config, &ours, true)
+        }),
         Side::new("testcontainers", || {
-            suite("nextest_testcontainers", config, &theirs)
+            suite("nextest_testcontainers", config, &theirs, true)
+        }),
+        Side::new("throwaway, snapshots off", || {
+            suite("nextest_throwaway", config, &off, false)
         }),
     ];
     let mut outcomes = paired(config, &sides, config.runs(3), Duration::from_secs(600)).await;
     // Not a leak: throwaway's shared containers outlive the run until its reaper removes
     // them; the bench removed them at once, to start the next run from nothing.
-    let shared_left = std::mem::take(&mut outcomes.left_behind[0]);
+    let shared_left =
+        std::mem::take(&mut outcomes.left_behind[0]) + std::mem::take(&mut outcomes.left_behind[2]);
     let wall = outcomes.row(NAME, "wall time", None, |s| Some(s.total));
+    let on = outcomes.figure(0, |s| Some(s.total));
+    let off_wall = outcomes.figure(2, |s| Some(s.total));
+    let snapshots = crate::report::Row {
+        workload: NAME.to_string(),
+        measure: "snapshots on (throwaway) vs off (testcontainers column)".to_string(),
+        throwaway: crate::stats::median_of(&on),
+        testcontainers: crate::stats::median_of(&off_wall),
+        ratio: crate::stats::paired_ratio(&on, &off_wall),
+        floor: None,
+        vs_floor: None,
+        runs: on.len(),
+    };
     let warmups = config.warmups();
     let measured = |all: Mutex<Vec<Created>>| -> Vec<Created> {
         all.into_inner()
@@ -214,9 +247,16 @@ pub async fn run(config: &Config) -> Section {
             .collect()
     };
     drop(sides);
-    let (ours, theirs) = (measured(ours), measured(theirs));
-    let mut notes = outcomes.notes(NAME, &["throwaway", "testcontainers"]);
-    for (side, runs) in [("throwaway", &ours), ("testcontainers", &theirs)] {
+    let (ours, theirs, off) = (measured(ours), measured(theirs), measured(off));
+    let mut notes = outcomes.notes(
+        NAME,
+        &["throwaway", "testcontainers", "throwaway, snapshots off"],
+    );
+    for (side, runs) in [
+        ("throwaway", &ours),
+        ("testcontainers", &theirs),
+        ("throwaway, snapshots off", &off),
+    ] {
         for (i, created) in runs.iter().enumerate() {
             notes.push(format!(
                 "{NAME}: {side}, run {}: containers created: {}",
@@ -249,10 +289,17 @@ pub async fn run(config: &Config) -> Section {
             .first()
             .map_or_else(|| "not measured".to_string(), Created::describe),
     };
+    let snapshot_target = Target::bound(
+        "5. nextest: snapshots on ≤ 0.6× off",
+        snapshots.ratio,
+        0.6,
+        false,
+        "on / off",
+    );
     Section {
         notes,
-        failed: outcomes.any_failed(0),
-        rows: vec![wall],
-        targets: vec![target],
+        failed: outcomes.any_failed(0) || outcomes.any_failed(2),
+        rows: vec![wall, snapshots],
+        targets: vec![target, snapshot_target],
     }
 }

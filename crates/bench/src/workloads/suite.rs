@@ -8,6 +8,10 @@
 //!   database with the migrations run again.
 //!
 //! Tests run as many at a time as the machine has cores, as `cargo test` runs them.
+//!
+//! throwaway runs twice in each round: from a snapshot of the migrated data (its default;
+//! the snapshot is made in the warm-up round, with a key of this bench run's), and with
+//! snapshots off.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +20,7 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::ImageExt;
 use throwaway::postgres::{Migrations, Postgres};
 
+use super::postgres_cycle::{record, remove_snapshots, with_snapshots};
 use super::{paired, Config, Sample, Side};
 use crate::cleanup::RUN_LABEL;
 use crate::report::{Row, Section, Target};
@@ -44,14 +49,16 @@ where
     Ok(())
 }
 
-/// throwaway: the shared, migrated container and a fresh database per test.
-pub async fn throwaway(config: &Config) -> Result<Sample> {
+/// throwaway: the shared, migrated container (from a snapshot, or with `snapshots` off)
+/// and a fresh database per test.
+pub async fn throwaway(config: &Config, snapshots: bool) -> Result<Sample> {
     let began = Instant::now();
-    let pg = Postgres::new(POSTGRES_IMAGE)
-        .migrations(Migrations::dir(MIGRATIONS))
+    let pg = Postgres::new(POSTGRES_IMAGE).migrations(Migrations::dir(MIGRATIONS));
+    let pg = with_snapshots(pg, config, snapshots)
         .with_request(config.label())
         .start()
         .await?;
+    record(&pg);
     let ready = Instant::now();
     suite(TESTS, config.parallelism, |_| async {
         let database = pg.fresh_database().await?;
@@ -117,13 +124,14 @@ pub async fn testcontainers_per_test(config: &Config, tests: usize) -> Result<Sa
 pub async fn run(config: &Config) -> Section {
     let per_test_n = if config.quick { QUICK_PER_TEST } else { TESTS };
     let sides = [
-        Side::new("throwaway", || throwaway(config)),
+        Side::new("throwaway", || throwaway(config, true)),
         Side::new("testcontainers (shared by hand)", || {
             testcontainers_shared(config)
         }),
         Side::new("testcontainers (container per test)", || {
             testcontainers_per_test(config, per_test_n)
         }),
+        Side::new("throwaway, snapshots off", || throwaway(config, false)),
     ];
     let outcomes = paired(config, &sides, config.runs(3), Duration::from_secs(900)).await;
     let scale = TESTS as f64 / per_test_n as f64;
@@ -146,6 +154,17 @@ pub async fn run(config: &Config) -> Section {
         runs,
     };
     let by_hand = row("vs one container by hand", &shared);
+    let off = outcomes.figure(3, |s| Some(s.total));
+    let snapshots = Row {
+        workload: NAME.to_string(),
+        measure: "snapshots on (throwaway) vs off (testcontainers column)".to_string(),
+        throwaway: median_of(&ours),
+        testcontainers: median_of(&off),
+        ratio: paired_ratio(&ours, &off),
+        floor: None,
+        vs_floor: None,
+        runs,
+    };
     let per_test_measure = if per_test_n == TESTS {
         "vs a container per test".to_string()
     } else {
@@ -154,6 +173,13 @@ pub async fn run(config: &Config) -> Section {
     let per_container = row(&per_test_measure, &per_test);
     let speedup = |ratio: Option<f64>| ratio.filter(|r| *r > 0.0).map(|r| 1.0 / r);
     let targets = vec![
+        Target::bound(
+            "4. suite: snapshots on ≤ 0.6× off",
+            snapshots.ratio,
+            0.6,
+            false,
+            "on / off",
+        ),
         Target::bound(
             "4. suite: ≥ 20× faster than a container per test",
             speedup(per_container.ratio),
@@ -175,6 +201,7 @@ pub async fn run(config: &Config) -> Section {
             "throwaway",
             "testcontainers (shared by hand)",
             "testcontainers (container per test)",
+            "throwaway, snapshots off",
         ],
     );
     if per_test_n != TESTS {
@@ -195,10 +222,19 @@ pub async fn run(config: &Config) -> Section {
              the rest is the {TESTS} tests and the removal."
         ));
     }
+    if let Some(off_ready) = median_of(&outcomes.figure(3, |s| s.ready)) {
+        notes.push(format!(
+            "{NAME}: with snapshots off, started and migrated after {off_ready:.3} s (median)."
+        ));
+    }
+    let removed = remove_snapshots().await;
+    notes.push(format!(
+        "{NAME}: the bench removed the {removed} snapshot(s) this run made."
+    ));
     Section {
         notes,
-        failed: outcomes.any_failed(0),
-        rows: vec![by_hand, per_container],
+        failed: outcomes.any_failed(0) || outcomes.any_failed(3),
+        rows: vec![by_hand, per_container, snapshots],
         targets,
     }
 }

@@ -90,9 +90,13 @@ pub(crate) async fn launch(
             connect_networks(engine, request, &container).await?;
             let who = container.describe();
             let sources: Vec<_> = request.copies.iter().map(|(_, source)| source).collect();
-            let owners = copy::lookup_owners(engine.docker(), container.id(), &who, &sources).await?;
-            for (((path, source), archive), owner) in
-                request.copies.iter().zip(archives.iter().cloned()).zip(owners)
+            let owners =
+                copy::lookup_owners(engine.docker(), container.id(), &who, &sources).await?;
+            for (((path, source), archive), owner) in request
+                .copies
+                .iter()
+                .zip(archives.iter().cloned())
+                .zip(owners)
             {
                 // A named owner is known now that the container exists: the archive made for
                 // the request's hash carried only the name.

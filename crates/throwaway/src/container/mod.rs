@@ -17,6 +17,7 @@ pub(crate) mod sweep;
 pub(crate) mod teardown;
 
 pub use crate::engine::{ContainerPort, Protocol};
+pub(crate) use copy::Contents;
 pub use copy::FileMode;
 pub use exec::ExecResult;
 pub(crate) use identity::in_shared_scope;

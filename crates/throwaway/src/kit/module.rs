@@ -40,6 +40,20 @@ pub trait Module: Sized + Send + 'static {
     /// The service refused what the module asked of it.
     fn ready(self, container: Container) -> impl Future<Output = Result<Self::Started>> + Send;
 
+    /// Adjusts the request with what only the engine can tell, just before the container is
+    /// created: PostgreSQL swaps in a snapshot of its initialised data here. Runs on the
+    /// library's runtime, after [`request`](Module::request) and before the start; the
+    /// default returns the request unchanged.
+    ///
+    /// # Errors
+    /// Whatever should fail the start; a module that can fall back should do so instead.
+    fn prepare(
+        &mut self,
+        request: ContainerRequest,
+    ) -> impl Future<Output = Result<ContainerRequest>> + Send {
+        std::future::ready(Ok(request))
+    }
+
     /// Rewrites an error of the container's start with what the module knows: "the init
     /// script `002-seed.sql` failed" reads better than an exit code. The default returns
     /// it unchanged.
@@ -48,20 +62,21 @@ pub trait Module: Sized + Send + 'static {
     }
 }
 
-/// Starts `module`: its request, the container, the readiness check, then
-/// [`Module::ready`].
+/// Starts `module`: its request (and [`Module::prepare`]), the container, the readiness
+/// check, then [`Module::ready`].
 ///
 /// Runs on the library's runtime, so it works from any executor; if the caller stops
 /// waiting, the start completes in the background and the container is then removed.
 ///
 /// # Errors
-/// Whatever [`Module::request`], [`ContainerRequest::start`] (rewritten by
+/// Whatever [`Module::request`], [`Module::prepare`], [`ContainerRequest::start`] (rewritten by
 /// [`Module::explain`]) or [`Module::ready`] return.
-pub async fn start<M: Module>(module: M) -> Result<M::Started> {
+pub async fn start<M: Module>(mut module: M) -> Result<M::Started> {
     let request = module.request()?;
     // Boxed: a container start is a large future, and nesting it unboxed, here and again
     // in `Shared`, can overflow a test thread's stack in a debug build.
     on_engine(Box::pin(async move {
+        let request = module.prepare(request).await?;
         let container = match request.start().await {
             Ok(container) => container,
             Err(error) => return Err(module.explain(error)),

@@ -32,6 +32,8 @@ mod reuse;
 #[cfg(all(feature = "redis", feature = "postgres"))]
 mod secrets;
 mod shared;
+#[cfg(feature = "postgres")]
+mod snapshots;
 mod sweep;
 mod teardown;
 mod waits;

@@ -11,8 +11,9 @@ use crate::kit::Secret;
 
 /// What preparing a container takes, kept for a restart.
 pub(super) struct Preparation {
-    /// Says which container, session and migrations made the template, so that processes
-    /// sharing the container (a nextest run) find it prepared.
+    /// Says which container, session and migrations made the template (or which snapshot
+    /// it came with), so that processes sharing the container (a nextest run) find it
+    /// prepared.
     marker: String,
     database: String,
     password: Secret,
@@ -31,14 +32,20 @@ impl Preparation {
         password: Secret,
         migrations: Option<Loaded>,
         fsync: bool,
+        snapshot: Option<&str>,
     ) -> Self {
-        let marker = format!(
-            "throwaway {} {session_id} {}",
-            container.id(),
-            migrations
-                .as_ref()
-                .map_or_else(|| "none".to_string(), Loaded::fingerprint)
-        );
+        // A template that came with a snapshot was made for exactly this configuration (the
+        // key says so), in whichever container or session built it.
+        let marker = match snapshot {
+            Some(key) => format!("throwaway snapshot {key}"),
+            None => format!(
+                "throwaway {} {session_id} {}",
+                container.id(),
+                migrations
+                    .as_ref()
+                    .map_or_else(|| "none".to_string(), Loaded::fingerprint)
+            ),
+        };
         Preparation {
             marker,
             database,

@@ -28,6 +28,8 @@ pub struct PostgresContainer {
     pub(super) password: Secret,
     pub(super) database: String,
     pub(super) admin: Arc<Admin>,
+    /// The name of the snapshot volume it started from, if it did.
+    pub(super) snapshot: Option<String>,
 }
 
 impl PostgresContainer {
@@ -69,6 +71,13 @@ impl PostgresContainer {
     /// The name of the main database.
     pub fn database(&self) -> &str {
         &self.database
+    }
+
+    /// The snapshot volume the server started from (`throwaway-snapshot-postgres-<key>`),
+    /// or `None` when it was initialised from scratch (see
+    /// [`Postgres::snapshots`](super::Postgres::snapshots)).
+    pub fn snapshot(&self) -> Option<&str> {
+        self.snapshot.as_deref()
     }
 
     /// The container, for everything that is not specific to PostgreSQL: logs, exec, stop.

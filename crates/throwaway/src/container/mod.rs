@@ -17,6 +17,7 @@ pub(crate) mod sweep;
 pub(crate) mod teardown;
 
 pub use crate::engine::{ContainerPort, Protocol};
+#[cfg(feature = "postgres")]
 pub(crate) use copy::Contents;
 pub use copy::FileMode;
 pub use exec::ExecResult;

@@ -46,6 +46,28 @@ static GUARD: OnceCell<watch::Receiver<bool>> = OnceCell::const_new();
 /// Where the reaper this process last connected to listens, and the session it guards.
 static CONNECTED_TO: std::sync::Mutex<Option<(String, u16, String)>> = std::sync::Mutex::new(None);
 
+/// The label throwaway's own reaper image carries: it understands `remove=` lines. The
+/// official Ryuk would store such a line as one more filter, and one filter that its engine
+/// listing refuses can make it remove nothing at the end of the session: never send it one.
+const TAKES_REMOVALS_LABEL: &str = "org.throwaway.reaper.takes-removals";
+
+/// Whether the session's reaper is throwaway's own (see [`TAKES_REMOVALS_LABEL`]).
+static TAKES_REMOVALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Reads whether the reaper container `name` runs an image that takes `remove=` lines.
+async fn note_whether_it_takes_removals(engine: &Engine, name: &str) {
+    let takes = match crate::engine::inspect::inspect_container(engine.docker(), name).await {
+        Ok(inspected) => inspected
+            .config
+            .and_then(|c| c.labels)
+            .is_some_and(|labels| {
+                labels.get(TAKES_REMOVALS_LABEL).map(String::as_str) == Some("true")
+            }),
+        Err(_) => false,
+    };
+    TAKES_REMOVALS.store(takes, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Makes sure this session is guarded by a reaper: starts or finds one and connects, once per
 /// process; later calls return at once. Does nothing when the reaper is disabled.
 ///
@@ -194,9 +216,10 @@ pub(crate) enum HandOver {
 /// `ids` now, containers first, on a connection of its own: the exit hook's way to end the
 /// process without waiting for the engine. The line is the session filter plus one
 /// `remove=<id>` pair per object (`crates/reaper`'s protocol); our reaper answers it with
-/// `REMOVING`. The official Ryuk answers `ACK` (it keeps the line as one more filter for the
-/// end of the session, a harmless one), which tells the caller to wait for the removals
-/// itself.
+/// `REMOVING`. Sent only to a reaper whose image carries [`TAKES_REMOVALS_LABEL`]: the
+/// official Ryuk would keep the line as one more filter, and a filter its engine listing
+/// refuses can make it remove nothing at the end of the session. Otherwise the caller waits
+/// for the removals itself.
 pub(crate) async fn hand_over(ids: &[String]) -> HandOver {
     let connected = GUARD.get().is_some_and(|connected| *connected.borrow());
     let address = CONNECTED_TO
@@ -206,6 +229,12 @@ pub(crate) async fn hand_over(ids: &[String]) -> HandOver {
     let (Some((host, port, session)), true) = (address, connected) else {
         return HandOver::Refused("no reaper is connected".to_string());
     };
+    if !TAKES_REMOVALS.load(std::sync::atomic::Ordering::SeqCst) {
+        return HandOver::Refused(format!(
+            "the reaper's image does not carry {TAKES_REMOVALS_LABEL}=true (the official Ryuk \
+             takes no removal lines)"
+        ));
+    }
     let lines: Vec<String> = ids
         .chunks(IDS_PER_LINE)
         .map(|chunk| {
@@ -251,6 +280,12 @@ fn session_filter(session_id: &str) -> String {
 
 /// Where the session's reaper listens, starting it if no process of the session has.
 async fn start_or_find(engine: &'static Engine) -> Result<(String, u16)> {
+    let address = start_or_find_address(engine).await?;
+    note_whether_it_takes_removals(engine, &reaper_name(engine)).await;
+    Ok(address)
+}
+
+async fn start_or_find_address(engine: &'static Engine) -> Result<(String, u16)> {
     for _ in 0..20 {
         match start(engine).await {
             Ok(reaper) => {

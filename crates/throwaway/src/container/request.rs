@@ -10,7 +10,7 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
 };
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "mysql", feature = "rabbitmq")))]
 use super::copy::Contents;
 use super::copy::{CopySource, FileMode};
 use super::{ContainerPort, Mount, Network};
@@ -155,7 +155,7 @@ impl ContainerRequest {
 
     /// The bytes copied to `container_path` with [`copy_bytes`](ContainerRequest::copy_bytes),
     /// for modules' unit tests.
-    #[cfg(test)]
+    #[cfg(all(test, any(feature = "mysql", feature = "rabbitmq")))]
     pub(crate) fn copied_bytes(&self, container_path: &str) -> Option<&[u8]> {
         self.copies
             .iter()

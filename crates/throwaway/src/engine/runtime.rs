@@ -247,11 +247,19 @@ fn install_exit_hook() {
     extern "C" fn run_exit_steps() {
         // Unwinding out of an `extern "C"` function aborts: keep any panic in here.
         let _ = std::panic::catch_unwind(|| {
-            let mut steps =
-                std::mem::take(&mut *EXIT_STEPS.lock().unwrap_or_else(|p| p.into_inner()));
-            steps.sort_by_key(|&(stage, _)| stage);
-            for (_, step) in steps {
-                let _ = std::panic::catch_unwind(step);
+            // A step may register another (releasing shared containers hands their removals
+            // to the background, whose flush step is registered on first use): run what was
+            // registered meanwhile too, until nothing new comes (bounded).
+            for _ in 0..4 {
+                let mut steps =
+                    std::mem::take(&mut *EXIT_STEPS.lock().unwrap_or_else(|p| p.into_inner()));
+                if steps.is_empty() {
+                    break;
+                }
+                steps.sort_by_key(|&(stage, _)| stage);
+                for (_, step) in steps {
+                    let _ = std::panic::catch_unwind(step);
+                }
             }
         });
     }

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 use super::connect::Endpoint;
 use super::migrations::Loaded;
 use super::prepare::Preparation;
-use super::{logs_in, Postgres, PGDATA, PORT, READY_LINE};
+use super::{logs_in, Postgres, PGDATA, READY_LINE};
 use crate::container::{ContainerRequest, Contents, Mount};
 use crate::engine::properties::parse_bool;
 use crate::engine::runtime::runtime;
@@ -138,8 +138,8 @@ impl Postgres {
     /// Whether to start from a snapshot of the initialised, migrated data (default on).
     ///
     /// With snapshots on, the first start of a configuration initialises the server, runs
-    /// init scripts and migrations and makes the template as always, then commits the data
-    /// to a local image `throwaway-snapshots/postgres:<key>` (a second or so, once); every
+    /// init scripts and migrations and makes the template as always, then saves the data
+    /// directory into a local volume `throwaway-snapshot-postgres-<key>` (once); every
     /// later start of the same configuration, in this run or a later one, starts from it
     /// and skips all of that. The [module docs](super#snapshots) say what the key covers,
     /// how snapshots are bounded and how to remove them.
@@ -441,7 +441,7 @@ async fn make(
     let saved = async {
         let endpoint = Endpoint {
             host: container.host().to_string(),
-            port: container.host_port(PORT)?,
+            port: container.host_port(pg.container_port())?,
             user: pg.user.clone(),
             password: pg.password.clone(),
         };

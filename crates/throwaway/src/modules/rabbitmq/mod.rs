@@ -55,7 +55,8 @@
 //! | what | value | when |
 //! |---|---|---|
 //! | exposed port | 5672 ([`PORT`]), on a random host port | always |
-//! | `RABBITMQ_DEFAULT_USER`, `RABBITMQ_DEFAULT_PASS`, `RABBITMQ_DEFAULT_VHOST` | [`user`](RabbitMq::user), [`password`](RabbitMq::password), [`vhost`](RabbitMq::vhost) (`guest`, `guest`, `/` by default) | always |
+//! | `RABBITMQ_DEFAULT_USER`, `RABBITMQ_DEFAULT_VHOST` | [`user`](RabbitMq::user), [`vhost`](RabbitMq::vhost) (`guest`, `/` by default) | always |
+//! | file `/etc/rabbitmq/advanced.config` with `default_pass` | [`password`](RabbitMq::password) (`guest` by default; in a file, not the environment, so it never reaches a log) | always |
 //! | exposed port | 15672 ([`MANAGEMENT_PORT`]), on a random host port | unless [`without_management`](RabbitMq::without_management) |
 //! | file `/etc/rabbitmq/enabled_plugins` | `[rabbitmq_management,rabbitmq_prometheus].` | unless without management |
 //! | vhosts and users `throwaway-…` | made by [`fresh_vhost`](RabbitMqContainer::fresh_vhost), deleted when dropped | when asked for |

@@ -400,7 +400,15 @@ impl Mysql {
                 InitScript::File(host_path) => request.copy_file(host_path, path),
             };
         }
-        self.edits.apply(request)
+        let mut request = self.edits.apply(request);
+        // A password the user's edits put in the environment wins over the module's file:
+        // the image refuses both at once.
+        for setting in [Setting::RootPassword, Setting::Password] {
+            if request.env.contains_key(f.var(setting)) {
+                request.env.remove(&format!("{}_FILE", f.var(setting)));
+            }
+        }
+        request
     }
 
     /// Starts the server and returns once the user can log in and query, with init

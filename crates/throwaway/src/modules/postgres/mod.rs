@@ -432,7 +432,13 @@ impl Postgres {
                 InitScript::File(host_path) => request.copy_file(host_path, path),
             };
         }
-        self.edits.apply(request)
+        let mut request = self.edits.apply(request);
+        // A password the user's edits put in the environment wins over the module's file:
+        // the image refuses both at once.
+        if request.env.contains_key("POSTGRES_PASSWORD") {
+            request.env.remove("POSTGRES_PASSWORD_FILE");
+        }
+        request
     }
 
     /// Ready means a client logs in from the host and runs a query.

@@ -112,7 +112,8 @@
 //! - **Life cycle.** Snapshots outlive runs, by design. They carry the label
 //!   `org.throwaway.snapshot` and none of the session labels, so no reaper removes them.
 //!   Making one removes the snapshots of the same image, user and database beyond the
-//!   newest three, and any snapshot older than 14 days. [`snapshots`] lists them,
+//!   newest three (sparing those made in the last hour, which a run may still be about to
+//!   start from), and any snapshot older than 14 days. [`snapshots`] lists them,
 //!   [`remove_snapshots`] removes them; from a shell,
 //!   `docker volume ls --filter label=org.throwaway.snapshot` and
 //!   `docker volume rm $(docker volume ls -q --filter label=org.throwaway.snapshot)`.

@@ -69,6 +69,11 @@ pub const KEEP_PER_FAMILY: usize = 3;
 /// next needed).
 pub const MAX_AGE: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 
+/// Snapshots younger than this are not counted out when a new one is made: a run (a test
+/// suite with several configurations of one image, user and database) may still be about to
+/// start from them, and a container only mounts its snapshot when it starts.
+const IN_USE_WINDOW: Duration = Duration::from_secs(60 * 60);
+
 /// The environment variable that turns snapshots off: `THROWAWAY_SNAPSHOTS=0` (or `false`,
 /// `no`, `off`).
 pub const SWITCH: &str = "THROWAWAY_SNAPSHOTS";
@@ -622,8 +627,11 @@ async fn bound(family: Option<&str>, keep: usize, max_age: Duration) -> Result<u
     let mut removed = 0;
     for snapshot in all {
         let of_family = family.is_none_or(|f| f == snapshot.family);
-        let old = snapshot.created.elapsed().unwrap_or_default() >= max_age;
-        if !old && (!of_family || kept < keep) {
+        let age = snapshot.created.elapsed().unwrap_or_default();
+        let old = age >= max_age;
+        // Only the bound made at each new snapshot (keep > 0) spares recent ones.
+        let recent = keep > 0 && age < IN_USE_WINDOW;
+        if recent || (!old && (!of_family || kept < keep)) {
             kept += usize::from(of_family);
             continue;
         }

@@ -65,9 +65,7 @@ async fn throwaway_test(config: Config, service: Service) -> Result<f64> {
             let mut connection = redis.async_connection().await?;
             work::redis_list(&mut connection).await?;
             drop(connection);
-            let dropping = Instant::now();
-            drop(redis);
-            Ok(dropping.elapsed().as_secs_f64())
+            Ok(time_drop(redis))
         }
         Service::Postgres => {
             let pg = Postgres::new(POSTGRES_IMAGE)
@@ -77,9 +75,7 @@ async fn throwaway_test(config: Config, service: Service) -> Result<f64> {
             let client = pg.client().await?;
             work::postgres_one_query(&client).await?;
             drop(client);
-            let dropping = Instant::now();
-            drop(pg);
-            Ok(dropping.elapsed().as_secs_f64())
+            Ok(time_drop(pg))
         }
     }
 }
@@ -97,9 +93,7 @@ async fn testcontainers_test(config: Config, service: Service) -> Result<f64> {
             let mut connection = client.get_multiplexed_async_connection().await?;
             work::redis_list(&mut connection).await?;
             drop(connection);
-            let dropping = Instant::now();
-            drop(redis);
-            Ok(dropping.elapsed().as_secs_f64())
+            Ok(time_drop(redis))
         }
         Service::Postgres => {
             let pg = tc::Postgres
@@ -110,9 +104,7 @@ async fn testcontainers_test(config: Config, service: Service) -> Result<f64> {
             let client = migrate::connect(&tc::postgres_url(&pg, "postgres").await?).await?;
             work::postgres_one_query(&client).await?;
             drop(client);
-            let dropping = Instant::now();
-            drop(pg);
-            Ok(dropping.elapsed().as_secs_f64())
+            Ok(time_drop(pg))
         }
     }
 }
@@ -277,4 +269,12 @@ pub async fn run(config: &Config) -> Section {
     section.notes.extend(postgres.notes);
     section.failed |= postgres.failed;
     section
+}
+
+/// How long dropping `value` takes, in seconds: the test's wait for its container's
+/// teardown.
+fn time_drop<T>(value: T) -> f64 {
+    let dropping = Instant::now();
+    drop(value);
+    dropping.elapsed().as_secs_f64()
 }

@@ -142,10 +142,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("#[throwaway::test] could not build a tokio runtime for the test");
+        let runtime = test_runtime();
         let outcome = match runtime.block_on(setup) {
             Err(err) => Outcome::NotRun(err),
             Ok(arguments) => outcome(catch_unwind(AssertUnwindSafe(|| {
@@ -167,10 +164,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("#[throwaway::test] could not build a tokio runtime for the test");
+        let runtime = test_runtime();
         let handed = runtime.block_on(setup);
         drop(runtime);
         let outcome = match handed {
@@ -376,6 +370,15 @@ impl<E: fmt::Debug> TestOutput for std::result::Result<(), E> {
 /// Checks a test's return type where the attribute sees it, so that a wrong one is an
 /// error at the signature.
 pub fn outcome_check<O: TestOutput>() {}
+
+/// A current-thread runtime with every driver, as `#[tokio::test]` gives: the test's own
+/// for an async test, the set-up's alone for a plain one.
+fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("#[throwaway::test] could not build a tokio runtime for the test")
+}
 
 #[cfg(test)]
 mod tests {

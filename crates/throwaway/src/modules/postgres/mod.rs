@@ -101,11 +101,15 @@
 //!   the key when the migrations change).
 //! - **Not for** [`durable`](Postgres::durable) servers or a
 //!   [`data_volume`](Postgres::data_volume), nor requests with mounts of their own.
-//! - **Races.** Processes that need the same snapshot at once each make their own copy;
-//!   the first to finish publishes it (an atomic rename inside the volume), the others
-//!   discard theirs. A container that finds the volume still empty starts the ordinary way.
-//!   A snapshot that cannot be made or used (removed by hand, an engine that refuses)
-//!   means an ordinary start, and a `debug` line that says why.
+//! - **Races.** In one process, starts of one configuration make its snapshot once: the
+//!   others wait for it. Another process that finds the snapshot being made (its maker
+//!   container carries the label `org.throwaway.snapshot.maker=<key>`) waits for that
+//!   maker, up to a minute. Processes that make the same snapshot at once each make their
+//!   own copy; the first to finish publishes it (an atomic rename inside the volume), the
+//!   others discard theirs. A container that finds the volume still empty (a maker killed
+//!   before it finished) starts the ordinary way and says so in its output. A snapshot that
+//!   cannot be made or used (removed by hand, an engine that refuses) means an ordinary
+//!   start, and a `debug` line that says why.
 //! - **Shared, reuse, restarts, fresh databases**: the template travels in the snapshot,
 //!   so [`PostgresContainer::fresh_database`] clones at once; a restarted container keeps
 //!   its data (the copy lives in the container's memory until it is removed).

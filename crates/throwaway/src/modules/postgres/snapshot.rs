@@ -19,13 +19,15 @@
 //! caller's own key and this module's version. Any change makes a new snapshot; a snapshot
 //! is never altered, only replaced.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{
-    InspectContainerOptions, ListVolumesOptions, RemoveVolumeOptions, WaitContainerOptions,
+    InspectContainerOptions, ListContainersOptions, ListVolumesOptions, RemoveVolumeOptions,
+    WaitContainerOptions,
 };
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -61,6 +63,14 @@ const FAMILY_LABEL: &str = "org.throwaway.snapshot.family";
 /// The image reference the snapshot was made from, as the caller wrote it.
 const SOURCE_LABEL: &str = "org.throwaway.snapshot.source";
 
+/// The label on a container that is making a snapshot (its value is the key), so that
+/// other processes wait for it rather than start from a half-filled volume.
+const MAKER_LABEL: &str = "org.throwaway.snapshot.maker";
+
+/// How long a start waits for another process's maker: about what making one takes on a
+/// loaded machine.
+const MAKER_PATIENCE: Duration = Duration::from_secs(60);
+
 /// How many snapshots of a family are kept, newest first: enough for a few branches with
 /// different migrations, without keeping every edit of a migration file.
 pub const KEEP_PER_FAMILY: usize = 3;
@@ -84,6 +94,8 @@ pub const SWITCH: &str = "THROWAWAY_SNAPSHOTS";
 /// nothing, and the start is an ordinary one.
 const RESTORE: &str = r#"if [ -d /var/lib/throwaway/snapshot/data ]; then
   cp -a /var/lib/throwaway/snapshot/data/. "$PGDATA"/ || exit 1
+else
+  echo "throwaway: the snapshot volume holds no data (its maker was stopped before it finished?); starting the ordinary way; remove it with throwaway::postgres::remove_snapshots or docker volume rm" >&2
 fi
 exec "$@""#;
 
@@ -94,7 +106,11 @@ const SAVE: &str = r#""$@" || exit $?
 s=/var/lib/throwaway/snapshot
 t="$s/data.$HOSTNAME"
 rm -rf "$t" && mkdir "$t" && cp -a "$PGDATA"/. "$t"/ || exit 1
-if mkdir "$s/claimed" 2>/dev/null; then mv "$t" "$s/data"; else rm -rf "$t"; fi"#;
+if mkdir "$s/claimed" 2>/dev/null; then mv "$t" "$s/data" || exit 1; else rm -rf "$t"; fi
+[ -d "$s/data" ] && echo "throwaway: snapshot saved""#;
+
+/// What [`SAVE`] prints once the volume holds the data (its own or a racing maker's).
+const SAVED_LINE: &str = "throwaway: snapshot saved";
 
 /// Bumped when what a snapshot holds, or how it is used, changes: a new key for all.
 const FORMAT: &str = "1";
@@ -285,6 +301,12 @@ async fn find_or_make(
         volume: volume.clone(),
         entrypoint,
     };
+    // One start at a time per key in this process: the others wait for its snapshot
+    // rather than find a volume still being filled, and start from it.
+    let lock = key_lock(&key);
+    let _making = lock.lock().await;
+    // Another process may be making it: wait for its maker, then look again.
+    wait_for_makers(docker, &key).await;
     match docker.inspect_volume(&volume).await {
         Ok(found) if found.labels.get(LABEL) == Some(&key) => return Ok((using, false)),
         Ok(_) => {
@@ -300,6 +322,47 @@ async fn find_or_make(
     }
     make(pg, request, migrations, &using, &reference).await?;
     Ok((using, true))
+}
+
+/// The lock that keeps the starts of one key in this process from making its snapshot
+/// side by side.
+fn key_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>> =
+        Mutex::new(BTreeMap::new());
+    let mut locks = LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    locks.entry(key.to_string()).or_default().clone()
+}
+
+/// Waits (bounded by [`MAKER_PATIENCE`]) until no container of any process is making the
+/// snapshot of `key`, so that its volume is not mounted half filled. A maker that takes
+/// longer is left to it: the start then goes the ordinary way if the data is not there.
+async fn wait_for_makers(docker: &bollard::Docker, key: &str) {
+    let options = ListContainersOptions {
+        filters: Some(HashMap::from([(
+            "label".to_string(),
+            vec![format!("{MAKER_LABEL}={key}")],
+        )])),
+        ..Default::default()
+    };
+    let makers = match docker.list_containers(Some(options)).await {
+        Ok(makers) => makers,
+        Err(err) => {
+            tracing::debug!("snapshot makers not listed: {err}");
+            return;
+        }
+    };
+    let waits = makers
+        .into_iter()
+        .filter_map(|maker| maker.id)
+        .map(|id| async move {
+            tracing::debug!(maker = %id, "waiting for another process to finish a snapshot");
+            let mut waiting = docker.wait_container(&id, None::<WaitContainerOptions>);
+            let _ = waiting.next().await;
+        });
+    let all = futures_util::future::join_all(waits);
+    if tokio::time::timeout(MAKER_PATIENCE, all).await.is_err() {
+        tracing::debug!("a snapshot maker of another process is still busy; not waiting longer");
+    }
 }
 
 /// The key: a SHA-256 over everything that shapes the data, each part with its length so
@@ -436,6 +499,9 @@ async fn make(
         .mount(Mount::volume(&using.volume, MOUNT_DIR));
     builder.reuse = false;
     builder.name = None;
+    builder
+        .labels
+        .insert(MAKER_LABEL.to_string(), using.key.clone());
     let container = match builder.start().await {
         Ok(container) => container,
         Err(err) => {
@@ -486,13 +552,23 @@ async fn make(
             .await
             .map_err(|err| Error::engine(format!("inspecting {}", container.describe()), err))?
             .state;
+        let running = state.as_ref().and_then(|s| s.running).unwrap_or(true);
         let code = state.and_then(|s| s.exit_code).unwrap_or(-1);
-        if code != 0 {
+        let logs = container.logs().await?;
+        let saved = logs.stdout_text().contains(SAVED_LINE);
+        if running || code != 0 || !saved {
             return Err(Error::new(
                 ErrorKind::Service,
                 format!(
-                    "PostgreSQL in {} did not stop and save its data cleanly (exit code {code})",
-                    container.describe()
+                    "PostgreSQL in {} did not stop and save its data cleanly ({}); its last \
+                     output: {}",
+                    container.describe(),
+                    if running {
+                        "still running".to_string()
+                    } else {
+                        format!("exit code {code}")
+                    },
+                    last_lines(&logs)
                 ),
             ));
         }
@@ -519,6 +595,14 @@ async fn make(
         }
     });
     Ok(())
+}
+
+/// The last few lines of a maker's output (standard error, where PostgreSQL and the
+/// scripts say what went wrong), for an error message.
+fn last_lines(logs: &crate::container::Logs) -> String {
+    let text = logs.stderr_text();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
 }
 
 /// Removes a snapshot volume that could not be finished. Another process may be using
@@ -647,7 +731,39 @@ async fn bound(family: Option<&str>, keep: usize, max_age: Duration) -> Result<u
             Err(err) => tracing::debug!(snapshot = %snapshot, "not removed: {err}"),
         }
     }
-    Ok(removed)
+    Ok(removed + remove_strays(docker).await)
+}
+
+/// Removes volumes under a snapshot's name that are not snapshots: made empty by the engine
+/// for a container that named a snapshot removed just before (by hand, or by a bound).
+/// One in use is refused by the engine, and stays until next time.
+async fn remove_strays(docker: &bollard::Docker) -> usize {
+    let options = ListVolumesOptions {
+        filters: Some(HashMap::from([(
+            "name".to_string(),
+            vec![VOLUME_PREFIX.to_string()],
+        )])),
+    };
+    let Ok(listed) = docker.list_volumes(Some(options)).await else {
+        return 0;
+    };
+    let mut removed = 0;
+    for volume in listed.volumes.unwrap_or_default() {
+        if !volume.name.starts_with(VOLUME_PREFIX) || volume.labels.contains_key(LABEL) {
+            continue;
+        }
+        match docker
+            .remove_volume(&volume.name, None::<RemoveVolumeOptions>)
+            .await
+        {
+            Ok(()) => {
+                tracing::debug!(volume = %volume.name, "removed a stray snapshot volume");
+                removed += 1;
+            }
+            Err(err) => tracing::debug!(volume = %volume.name, "stray not removed: {err}"),
+        }
+    }
+    removed
 }
 
 fn parse_time(text: &str) -> Option<SystemTime> {

@@ -68,5 +68,7 @@ pub use aftercare::{Aftercare, AftercareFuture, Kept};
 pub use handout::{source, Handed, Handout, Source};
 pub use run::{outcome_check, Test, TestOutput, SKIP_WITHOUT_ENGINE_VAR};
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "rabbitmq"))]
 pub(crate) use aftercare::labelled_at;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "rabbitmq"))]
+pub(crate) use aftercare::{Cleanup, KeptByTest};

@@ -289,15 +289,21 @@ fn keep_all(path: &str, records: Vec<Record>) -> String {
     report.push_str(
         "  Kept units live as long as their shared container: it is removed when the test run \
          ends, unless it is reused (TESTCONTAINERS_REUSE_ENABLE=true and .reuse(true) on its \
-         request). A later run removes kept units older than itself.\n",
+         request). A later session (another nextest run, another test binary under cargo test) \
+         removes kept units older than itself.\n",
     );
     report
 }
 
 fn write_kept(report: &mut String, what: &str, kept: &Kept) {
+    let by_the_test = if kept.is_by_the_test() {
+        "kept by the test itself (keep()), under its own name\n    "
+    } else {
+        ""
+    };
     let _ = writeln!(
         report,
-        "  {what}: {}\n    remove it with: {}",
+        "  {what}: {}\n    {by_the_test}remove it with: {}",
         kept.masked_url(),
         kept.remove_with()
     );
@@ -389,6 +395,24 @@ mod tests {
         assert_eq!(short_type_name::<String>(), "String");
         assert_eq!(short_type_name::<Vec<u8>>(), "Vec");
         assert_eq!(short_type_name::<Test>(), "Test");
+    }
+
+    #[test]
+    fn a_unit_the_test_kept_itself_is_reported_as_such() {
+        let mut report = String::new();
+        write_kept(
+            &mut report,
+            "db (TestDatabase from PG)",
+            &Kept::by_the_test("postgres://u:***@h:1/test_1", "DROP DATABASE \"test_1\""),
+        );
+        assert_eq!(
+            report,
+            "  db (TestDatabase from PG): postgres://u:***@h:1/test_1\n    kept by the test \
+             itself (keep()), under its own name\n    remove it with: DROP DATABASE \"test_1\"\n"
+        );
+        let mut report = String::new();
+        write_kept(&mut report, "db", &Kept::new("u", "r"));
+        assert_eq!(report, "  db: u\n    remove it with: r\n");
     }
 
     #[test]

@@ -5,4 +5,5 @@
 mod handouts;
 mod kept;
 mod no_engine;
+mod runtimes;
 mod support;

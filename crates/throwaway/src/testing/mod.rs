@@ -4,6 +4,7 @@
 //! The attribute (crate `throwaway-macros`, re-exported as [`throwaway::test`](crate::test)
 //! with the default feature `macros`) only reads the signature and writes calls into this
 //! module. What users may name here: [`Handout`] (which argument types can be handed out),
+//! [`Flavor`] (the runtime of an async test),
 //! [`Aftercare`] and [`Kept`] (for a module whose units can be kept after a failed test),
 //! and [`SKIP_WITHOUT_ENGINE_VAR`].
 //!
@@ -56,7 +57,10 @@
 //! # Runtimes
 //!
 //! An `async fn` test runs on a new current-thread tokio runtime of its own, as
-//! `#[tokio::test]` gives; a plain `fn` runs with no runtime around it (use
+//! `#[tokio::test]` gives, or on a multi-threaded one with
+//! `#[throwaway::test(flavor = "multi_thread")]` (and `worker_threads = N` for that many
+//! workers; tokio's default is one per core): see [`Flavor`]. A plain `fn` runs with no
+//! runtime around it (use
 //! [`blocking`](crate::blocking) for async calls). Shared services live on the library's
 //! own runtime, so they serve every test, whichever runtime it has.
 
@@ -66,7 +70,7 @@ mod run;
 
 pub use aftercare::{Aftercare, AftercareFuture, Kept};
 pub use handout::{source, Handed, Handout, Source};
-pub use run::{outcome_check, Test, TestOutput, SKIP_WITHOUT_ENGINE_VAR};
+pub use run::{outcome_check, Flavor, Test, TestOutput, SKIP_WITHOUT_ENGINE_VAR};
 
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "rabbitmq"))]
 pub(crate) use aftercare::labelled_at;

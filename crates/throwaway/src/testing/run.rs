@@ -33,6 +33,7 @@ struct Inner {
     /// `crate::module::function`.
     path: &'static str,
     skip_without_engine: bool,
+    flavor: Flavor,
     handed: Mutex<Vec<Record>>,
 }
 
@@ -57,13 +58,31 @@ enum Outcome {
     NotRun(Error),
 }
 
+/// The runtime an `async fn` test runs on: `#[throwaway::test(flavor = "multi_thread",
+/// worker_threads = 2)]`, as `#[tokio::test]` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// A current-thread runtime of its own (the default): the test's tasks run on the
+    /// test's thread.
+    CurrentThread,
+    /// A multi-threaded runtime of its own, with `worker_threads` workers (tokio's default,
+    /// one per core, when `None`): for tests that need `tokio::task::block_in_place` or
+    /// tasks running while the test blocks.
+    MultiThread {
+        /// How many worker threads; `None` for tokio's default.
+        worker_threads: Option<usize>,
+    },
+}
+
 impl Test {
-    /// A run of the test at `path` (`module_path!()::name`).
-    pub fn new(path: &'static str, skip_without_engine: bool) -> Self {
+    /// A run of the test at `path` (`module_path!()::name`), on a runtime of `flavor` if
+    /// it is an `async fn`.
+    pub fn new(path: &'static str, skip_without_engine: bool, flavor: Flavor) -> Self {
         run_started();
         Test(Arc::new(Inner {
             path,
             skip_without_engine,
+            flavor,
             handed: Mutex::new(Vec::new()),
         }))
     }
@@ -132,7 +151,7 @@ impl Test {
     }
 
     /// Runs an `async fn` test: `setup` hands out the arguments, `body` is the test, both on
-    /// a new current-thread tokio runtime, as `#[tokio::test]` gives.
+    /// a new tokio runtime of the test's [`Flavor`], as `#[tokio::test]` gives.
     pub fn run_async<A, F, Fut>(self, setup: impl Future<Output = Result<A>>, body: F)
     where
         F: FnOnce(A) -> Fut,
@@ -142,7 +161,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = test_runtime();
+        let runtime = test_runtime(self.0.flavor);
         let outcome = match runtime.block_on(setup) {
             Err(err) => Outcome::NotRun(err),
             Ok(arguments) => outcome(catch_unwind(AssertUnwindSafe(|| {
@@ -164,7 +183,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = test_runtime();
+        let runtime = test_runtime(Flavor::CurrentThread);
         let handed = runtime.block_on(setup);
         drop(runtime);
         let outcome = match handed {
@@ -377,10 +396,20 @@ impl<E: fmt::Debug> TestOutput for std::result::Result<(), E> {
 /// error at the signature.
 pub fn outcome_check<O: TestOutput>() {}
 
-/// A current-thread runtime with every driver, as `#[tokio::test]` gives: the test's own
-/// for an async test, the set-up's alone for a plain one.
-fn test_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+/// A runtime of `flavor` with every driver, as `#[tokio::test]` gives: the test's own for
+/// an async test, the set-up's alone (current-thread) for a plain one.
+fn test_runtime(flavor: Flavor) -> tokio::runtime::Runtime {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread { worker_threads } => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(count) = worker_threads {
+                builder.worker_threads(count);
+            }
+            builder
+        }
+    };
+    builder
         .enable_all()
         .build()
         .expect("#[throwaway::test] could not build a tokio runtime for the test")

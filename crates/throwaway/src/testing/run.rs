@@ -282,8 +282,8 @@ fn keep_all(path: &str, records: Vec<Record>) -> String {
             None => {
                 let _ = writeln!(
                     report,
-                    "  {what}: {url}\n    not kept: its module cannot keep units, so it was \
-                     cleaned up as it always is"
+                    "  {what}: {url}\n    not kept under the test's name: its module cannot \
+                     keep units, so it was left as dropping it leaves it (see the type's docs)"
                 );
             }
             Some(aftercare) => {
@@ -442,6 +442,29 @@ mod tests {
         let mut report = String::new();
         write_kept(&mut report, "db", &Kept::new("u", "r"));
         assert_eq!(report, "  db: u\n    remove it with: r\n");
+    }
+
+    #[test]
+    fn a_unit_its_module_cannot_keep_is_shown_with_its_url_and_not_called_kept() {
+        let report = keep_all(
+            "c::m::t",
+            vec![Record {
+                argument: "prefix",
+                source: "MEMCACHED",
+                type_name: "KeyPrefix",
+                masked_url: Some("memcache://h:1?prefix=t-1:".into()),
+                aftercare: None,
+                guard: None,
+            }],
+        );
+        assert!(
+            report.contains(
+                "  prefix (KeyPrefix from MEMCACHED): memcache://h:1?prefix=t-1:\n    not kept \
+                 under the test's name: its module cannot keep units"
+            ),
+            "{report}"
+        );
+        assert!(!report.contains("remove it with"), "{report}");
     }
 
     #[test]

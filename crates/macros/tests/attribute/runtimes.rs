@@ -8,7 +8,10 @@ use throwaway::redis::RedisDatabase;
 
 #[throwaway::test]
 async fn an_async_test_runs_on_a_current_thread_runtime_by_default() {
-    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::CurrentThread
+    );
 }
 
 #[throwaway::test(flavor = "multi_thread", worker_threads = 3)]
@@ -26,7 +29,10 @@ async fn a_multi_thread_test_runs_on_as_many_workers_as_it_asks_for() {
 async fn a_multi_thread_test_without_a_count_gets_tokios_default_workers() {
     // tokio's default (one per core, or TOKIO_WORKER_THREADS): whatever it is, not one
     // that the attribute chose.
-    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::MultiThread);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::MultiThread
+    );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let expected = std::env::var("TOKIO_WORKER_THREADS")
         .ok()
@@ -37,7 +43,10 @@ async fn a_multi_thread_test_without_a_count_gets_tokios_default_workers() {
 
 #[throwaway::test(skip_without_engine, flavor = "multi_thread", worker_threads = 2)]
 async fn a_multi_thread_test_gets_its_units_too(#[from(REDIS)] cache: RedisDatabase) {
-    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::MultiThread);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::MultiThread
+    );
     // Its tasks run on other workers, each with a connection to the test's database.
     let writers: Vec<_> = (0..4)
         .map(|i| {

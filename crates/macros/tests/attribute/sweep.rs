@@ -107,7 +107,10 @@ fn a_new_session_sweeps_what_an_earlier_one_kept() {
     let later = format!("sweep-later-{unique}");
     let env = |session: &str| {
         vec![
-            ("TESTCONTAINERS_REUSE_ENABLE".to_string(), "true".to_string()),
+            (
+                "TESTCONTAINERS_REUSE_ENABLE".to_string(),
+                "true".to_string(),
+            ),
             (RUN_VAR.to_string(), unique.clone()),
             ("THROWAWAY_SESSION".to_string(), session.to_string()),
         ]
@@ -129,7 +132,10 @@ fn a_new_session_sweeps_what_an_earlier_one_kept() {
         .and_then(|url| url.rsplit('/').next())
         .unwrap_or_else(|| panic!("no kept database in:\n{output}"))
         .to_string();
-    assert!(kept.starts_with("kept_sweep_fails_keeping_its_database_"), "{output}");
+    assert!(
+        kept.starts_with("kept_sweep_fails_keeping_its_database_"),
+        "{output}"
+    );
 
     // The same session, in a later process: what it kept stays.
     let mut same = env(&earlier);
@@ -143,5 +149,9 @@ fn a_new_session_sweeps_what_an_earlier_one_kept() {
     new.push(("KEPT_DATABASE".into(), kept.clone()));
     new.push(("EXPECT".into(), "gone".into()));
     let swept = run("sweep::reports_the_kept_database", new);
-    assert!(swept.status.success(), "{kept} was not swept:\n{}", text(&swept));
+    assert!(
+        swept.status.success(),
+        "{kept} was not swept:\n{}",
+        text(&swept)
+    );
 }

@@ -237,7 +237,10 @@ mod tests {
         let mut cleanup = Cleanup::default();
         assert!(cleanup.on_drop());
         let kept = cleanup.hand_over().expect("a fresh unit is handed over");
-        assert!(!cleanup.on_drop(), "the aftercare removes it now, not the drop");
+        assert!(
+            !cleanup.on_drop(),
+            "the aftercare removes it now, not the drop"
+        );
         assert!(cleanup.hand_over().is_none(), "handed over once");
         assert!(!kept.is_kept());
         cleanup.keep();

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use throwaway::kit::IsolationUnit;
 use throwaway::mysql::mysql_async::prelude::Queryable;
 use throwaway::mysql::mysql_async::{self, Conn, Opts};
 use throwaway::mysql::{Flavour, Migrations, Mysql};
-use throwaway::kit::IsolationUnit;
 use throwaway::ErrorKind;
 
 const MYSQL: &str = "mysql:8";
@@ -330,14 +330,17 @@ async fn a_failed_tests_database_is_kept_marked_and_swept_by_a_later_session(ima
     // Kept after a failed test: in place, marked with the label and this session.
     let mut failed = db.fresh_database().await.unwrap();
     let name = failed.name().to_string();
-    let aftercare = failed.take_aftercare().expect("a fresh database is handed over");
+    let aftercare = failed
+        .take_aftercare()
+        .expect("a fresh database is handed over");
     let kept = aftercare.keep("kept_mysql_case_100").await.unwrap();
     drop(failed);
     assert!(!kept.is_by_the_test());
     assert!(kept.masked_url().ends_with(&format!("/{name}")), "{kept:?}");
     assert!(kept.masked_url().contains(":***@"), "{kept:?}");
     assert!(
-        kept.remove_with().contains(&format!("DROP DATABASE `{name}`"))
+        kept.remove_with()
+            .contains(&format!("DROP DATABASE `{name}`"))
             && kept.remove_with().contains("kept_mysql_case_100"),
         "{kept:?}"
     );
@@ -371,7 +374,11 @@ async fn a_failed_tests_database_is_kept_marked_and_swept_by_a_later_session(ima
     // it is older than the sweeping run, and not before.
     use throwaway::kit::Isolation;
     db.sweep_kept(std::time::SystemTime::now()).await.unwrap();
-    assert_eq!(one::<i64>(&mut root, &exists(&name)).await, 1, "swept its own");
+    assert_eq!(
+        one::<i64>(&mut root, &exists(&name)).await,
+        1,
+        "swept its own"
+    );
     root.query_drop(format!(
         "UPDATE `{name}`.throwaway_kept SET session = 'an-earlier-session'"
     ))
@@ -380,7 +387,11 @@ async fn a_failed_tests_database_is_kept_marked_and_swept_by_a_later_session(ima
     db.sweep_kept(std::time::UNIX_EPOCH + Duration::from_secs(100))
         .await
         .unwrap();
-    assert_eq!(one::<i64>(&mut root, &exists(&name)).await, 1, "swept a newer one");
+    assert_eq!(
+        one::<i64>(&mut root, &exists(&name)).await,
+        1,
+        "swept a newer one"
+    );
     db.sweep_kept(std::time::SystemTime::now()).await.unwrap();
     assert_eq!(one::<i64>(&mut root, &exists(&name)).await, 0, "not swept");
     drop((own, passed));

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use throwaway::kit::IsolationUnit;
 use throwaway::postgres::tokio_postgres::{self, error::SqlState, Client, NoTls};
 use throwaway::postgres::{Migrations, Postgres, PostgresContainer};
-use throwaway::kit::IsolationUnit;
 use throwaway::{ErrorKind, Shared};
 
 use crate::require_engine;
@@ -631,12 +631,17 @@ async fn a_database_the_test_kept_itself_is_left_by_its_aftercare_under_its_own_
 
     // The test passed, but kept its database: #[throwaway::test]'s removal leaves it.
     let mut passed = pg.fresh_database().await.unwrap();
-    let aftercare = passed.take_aftercare().expect("a fresh database is handed over");
+    let aftercare = passed
+        .take_aftercare()
+        .expect("a fresh database is handed over");
     let passed = passed.keep();
     aftercare.remove();
     // A drop is spawned at once and takes milliseconds; give a wrong one time to happen.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(names().await.contains(passed.name()), "a kept database was dropped");
+    assert!(
+        names().await.contains(passed.name()),
+        "a kept database was dropped"
+    );
 
     // The test failed, and had kept its database: left under its own name, and said so.
     let mut failed = pg.fresh_database().await.unwrap();
@@ -644,9 +649,13 @@ async fn a_database_the_test_kept_itself_is_left_by_its_aftercare_under_its_own_
     let failed = failed.keep();
     let kept = aftercare.keep("kept_its_own_100").await.unwrap();
     assert!(kept.is_by_the_test(), "{kept:?}");
-    assert!(kept.masked_url().ends_with(&format!("/{}", failed.name())), "{kept:?}");
     assert!(
-        kept.remove_with().contains(&format!("DROP DATABASE \"{}\"", failed.name())),
+        kept.masked_url().ends_with(&format!("/{}", failed.name())),
+        "{kept:?}"
+    );
+    assert!(
+        kept.remove_with()
+            .contains(&format!("DROP DATABASE \"{}\"", failed.name())),
         "{kept:?}"
     );
     let now = names().await;

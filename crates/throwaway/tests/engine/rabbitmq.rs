@@ -231,7 +231,9 @@ async fn a_failed_tests_vhost_is_kept_tagged_and_swept_by_a_later_session() {
     // and still allowed in.
     let mut failed = rabbit.fresh_vhost().await.unwrap();
     let (name, password) = (failed.name().to_string(), failed.password().to_string());
-    let aftercare = failed.take_aftercare().expect("a fresh vhost is handed over");
+    let aftercare = failed
+        .take_aftercare()
+        .expect("a fresh vhost is handed over");
     let kept = aftercare.keep("kept_rabbit_case_100").await.unwrap();
     drop(failed);
     assert!(!kept.is_by_the_test());
@@ -264,12 +266,22 @@ async fn a_failed_tests_vhost_is_kept_tagged_and_swept_by_a_later_session() {
     let passed = passed.keep();
     passed_aftercare.remove();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(status(format!("/api/vhosts/{}", passed.name())).await.0, 200);
+    assert_eq!(
+        status(format!("/api/vhosts/{}", passed.name())).await.0,
+        200
+    );
 
     // This session's own kept vhost stays through a sweep; another session's goes once it
     // is older than the sweeping run, and not before.
-    rabbit.sweep_kept(std::time::SystemTime::now()).await.unwrap();
-    assert_eq!(status(format!("/api/vhosts/{name}")).await.0, 200, "swept its own");
+    rabbit
+        .sweep_kept(std::time::SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        200,
+        "swept its own"
+    );
     let retag = format!(
         r#"{{"password":"{password}","tags":"management,kept_rabbit_case_100,throwaway-session-earlier"}}"#
     );
@@ -281,10 +293,25 @@ async fn a_failed_tests_vhost_is_kept_tagged_and_swept_by_a_later_session() {
         .sweep_kept(std::time::UNIX_EPOCH + Duration::from_secs(100))
         .await
         .unwrap();
-    assert_eq!(status(format!("/api/vhosts/{name}")).await.0, 200, "swept a newer one");
-    rabbit.sweep_kept(std::time::SystemTime::now()).await.unwrap();
-    assert_eq!(status(format!("/api/vhosts/{name}")).await.0, 404, "vhost not swept");
-    assert_eq!(status(format!("/api/users/{name}")).await.0, 404, "user not swept");
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        200,
+        "swept a newer one"
+    );
+    rabbit
+        .sweep_kept(std::time::SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        404,
+        "vhost not swept"
+    );
+    assert_eq!(
+        status(format!("/api/users/{name}")).await.0,
+        404,
+        "user not swept"
+    );
     drop((own, passed));
 }
 

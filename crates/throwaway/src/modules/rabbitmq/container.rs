@@ -254,10 +254,12 @@ impl Isolation for RabbitMqContainer {
             if !(200..300).contains(&status) {
                 return Err(sweep_failed(&api, format!("HTTP {status}: {body}")));
             }
-            let users: Vec<serde_json::Value> =
-                serde_json::from_str(&body).map_err(|error| sweep_failed(&api, error.to_string()))?;
+            let users: Vec<serde_json::Value> = serde_json::from_str(&body)
+                .map_err(|error| sweep_failed(&api, error.to_string()))?;
             for user in &users {
-                let Some(name) = user["name"].as_str() else { continue };
+                let Some(name) = user["name"].as_str() else {
+                    continue;
+                };
                 let tags = tags_of(&user["tags"]);
                 let stale = tags
                     .iter()

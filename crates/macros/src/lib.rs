@@ -7,11 +7,11 @@
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Ident, ItemFn, Pat, Path, Token, Type};
+use syn::{Attribute, Expr, ExprLit, FnArg, Ident, ItemFn, Lit, Meta, Pat, Path, Token, Type};
 
 /// Runs a function as a test whose arguments come from shared containers: each
 /// `#[from(STATIC)] name: Type` argument is handed out by the `throwaway::Shared` in that
@@ -25,6 +25,9 @@ use syn::{Attribute, FnArg, Ident, ItemFn, Pat, Path, Token, Type};
 ///
 /// #[throwaway::test(skip_without_engine)]
 /// fn plain(#[from(REDIS)] cache: RedisDatabase) { … }
+///
+/// #[throwaway::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_threads(#[from(PG)] db: TestDatabase) { … }
 /// ```
 ///
 /// See `throwaway::test` for the whole story.
@@ -37,30 +40,115 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// The attribute's own arguments: `skip_without_engine`, or nothing.
+/// The attribute's own arguments: `skip_without_engine`, `flavor = "…"` and
+/// `worker_threads = N`, in any order, or nothing.
 struct Options {
     skip_without_engine: bool,
+    /// `flavor = "multi_thread"` (or `"current_thread"`, the default), where it was written.
+    multi_thread: Option<(bool, Span)>,
+    /// `worker_threads = N`, where it was written.
+    worker_threads: Option<(usize, Span)>,
 }
+
+/// What the message for a wrong option lists.
+const OPTIONS: &str = "`skip_without_engine` (skip, rather than fail, when no engine \
+                       answers), `flavor = \"multi_thread\"` or `flavor = \"current_thread\"` \
+                       (the runtime of an async test; current_thread by default) and \
+                       `worker_threads = N` (with multi_thread)";
 
 impl Parse for Options {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut options = Options {
             skip_without_engine: false,
+            multi_thread: None,
+            worker_threads: None,
         };
-        for word in Punctuated::<Ident, Token![,]>::parse_terminated(input)? {
-            if word == "skip_without_engine" {
-                options.skip_without_engine = true;
-            } else {
+        for meta in Punctuated::<Meta, Token![,]>::parse_terminated(input)? {
+            match &meta {
+                Meta::Path(path) if path.is_ident("skip_without_engine") => {
+                    options.skip_without_engine = true;
+                }
+                Meta::NameValue(pair) if pair.path.is_ident("flavor") => {
+                    let flavor = string_value(&pair.value, "flavor")?;
+                    let multi = match flavor.as_str() {
+                        "multi_thread" => true,
+                        "current_thread" => false,
+                        other => {
+                            return Err(syn::Error::new(
+                                pair.value.span(),
+                                format!(
+                                    "#[throwaway::test] has no flavor {other:?}: write \
+                                     flavor = \"multi_thread\" or flavor = \"current_thread\" \
+                                     (the default), as #[tokio::test] takes them"
+                                ),
+                            ))
+                        }
+                    };
+                    options.multi_thread = Some((multi, meta.span()));
+                }
+                Meta::NameValue(pair) if pair.path.is_ident("worker_threads") => {
+                    let Expr::Lit(ExprLit {
+                        lit: Lit::Int(count),
+                        ..
+                    }) = &pair.value
+                    else {
+                        return Err(syn::Error::new(
+                            pair.value.span(),
+                            "worker_threads takes a number of threads, as in worker_threads = 2",
+                        ));
+                    };
+                    let count: usize = count.base10_parse()?;
+                    if count == 0 {
+                        return Err(syn::Error::new(
+                            pair.value.span(),
+                            "worker_threads must be at least 1",
+                        ));
+                    }
+                    options.worker_threads = Some((count, meta.span()));
+                }
+                _ if meta.path().is_ident("flavor") || meta.path().is_ident("worker_threads") => {
+                    let written = meta.path().to_token_stream().to_string();
+                    return Err(syn::Error::new(
+                        meta.span(),
+                        format!(
+                            "`{written}` takes a value, as in flavor = \"multi_thread\" or \
+                             worker_threads = 2"
+                        ),
+                    ));
+                }
+                _ => {
+                    let written = meta.path().to_token_stream().to_string();
+                    return Err(syn::Error::new(
+                        meta.span(),
+                        format!("#[throwaway::test] has no option `{written}`: it takes {OPTIONS}"),
+                    ));
+                }
+            }
+        }
+        if let Some((_, span)) = options.worker_threads {
+            if !matches!(options.multi_thread, Some((true, _))) {
                 return Err(syn::Error::new(
-                    word.span(),
-                    format!(
-                        "#[throwaway::test] has no option `{word}`: the only one is \
-                         `skip_without_engine` (skip, rather than fail, when no engine answers)"
-                    ),
+                    span,
+                    "worker_threads needs flavor = \"multi_thread\": a current-thread runtime \
+                     has no worker threads",
                 ));
             }
         }
         Ok(options)
+    }
+}
+
+/// The string in `name = "…"`.
+fn string_value(value: &Expr, name: &str) -> syn::Result<String> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Ok(text.value()),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("{name} takes a string, as in {name} = \"multi_thread\""),
+        )),
     }
 }
 
@@ -142,7 +230,22 @@ fn expand(options: Options, mut function: ItemFn) -> syn::Result<TokenStream2> {
     let run = if function.sig.asyncness.is_some() {
         quote!(run_async)
     } else {
+        if let Some((_, span)) = options.multi_thread {
+            return Err(syn::Error::new(
+                span,
+                "flavor is for an async test: a plain fn runs with no runtime around it",
+            ));
+        }
         quote!(run_plain)
+    };
+    let flavor = match (options.multi_thread, options.worker_threads) {
+        (Some((true, _)), Some((count, _))) => quote! {
+            ::throwaway::testing::Flavor::MultiThread { worker_threads: ::core::option::Option::Some(#count) }
+        },
+        (Some((true, _)), None) => quote! {
+            ::throwaway::testing::Flavor::MultiThread { worker_threads: ::core::option::Option::None }
+        },
+        _ => quote!(::throwaway::testing::Flavor::CurrentThread),
     };
     let output = match &function.sig.output {
         syn::ReturnType::Default => quote!(()),
@@ -171,6 +274,7 @@ fn expand(options: Options, mut function: ItemFn) -> syn::Result<TokenStream2> {
             let __throwaway_test = ::throwaway::testing::Test::new(
                 ::core::concat!(::core::module_path!(), "::", #test_name),
                 #skip,
+                #flavor,
             );
             __throwaway_test.clone().#run(
                 async move {

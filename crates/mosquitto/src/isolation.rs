@@ -23,6 +23,10 @@ const ROOT: &str = "throwaway";
 /// [`all_topics`](TopicPrefix::all_topics)) only. A plain value, valid as long as the
 /// broker runs on the port it had when the prefix was handed out; nothing happens when it
 /// is dropped. `Debug` shows the URL with the password as `***`.
+///
+/// Not kept after a failed `#[throwaway::test]`: a prefix is a name, not something on the
+/// broker (retained messages under it stay as they are anyway), so there is nothing to keep
+/// or to name after the test. The failure output shows its URL.
 #[derive(Clone)]
 pub struct TopicPrefix {
     prefix: String,

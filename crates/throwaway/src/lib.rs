@@ -216,8 +216,9 @@ pub use wait::{Endpoints, HttpWait, ProbeFailure, Wait};
 /// }
 /// ```
 ///
-/// The [`testing`] module says what each argument type gets, when units are kept, and how
-/// `#[throwaway::test(skip_without_engine)]` skips when no engine answers.
+/// The [`testing`] module says what each argument type gets, when units are kept, how
+/// `#[throwaway::test(skip_without_engine)]` skips when no engine answers, and what
+/// `#[throwaway::test(flavor = "multi_thread", worker_threads = 2)]` runs an async test on.
 #[cfg(feature = "macros")]
 pub use throwaway_macros::test;
 

@@ -120,7 +120,11 @@ fn a_passing_tests_database_is_dropped_and_its_redis_database_emptied() {
     use std::sync::{Arc, Mutex};
     let seen = Arc::new(Mutex::new(None));
     let record = seen.clone();
-    let test = throwaway::testing::Test::new("attribute::handouts::passing", false);
+    let test = throwaway::testing::Test::new(
+        "attribute::handouts::passing",
+        false,
+        throwaway::testing::Flavor::CurrentThread,
+    );
     let units = test.clone();
     test.run_async(
         async move {

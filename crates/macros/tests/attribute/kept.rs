@@ -97,6 +97,38 @@ async fn finds_and_removes_the_kept_units(
         .unwrap();
 }
 
+#[throwaway::test]
+#[ignore = "fails on purpose: run by kept::a_database_the_test_kept_itself_is_reported_as_such"]
+async fn keeps_its_own_database_and_fails(#[from(PG)] db: TestDatabase) {
+    assert_child();
+    let db = db.keep();
+    println!("own database: {}", db.name());
+    panic!("failing on purpose after keeping {}", db.name());
+}
+
+#[test]
+fn a_database_the_test_kept_itself_is_reported_as_such() {
+    if throwaway::skip_without_engine() {
+        return;
+    }
+    let failed = run_child("kept::keeps_its_own_database_and_fails", &[]);
+    let output = text(&failed);
+    assert!(!failed.status.success(), "the child was to fail:\n{output}");
+    let own = after(&output, "own database: ");
+    // Under its own name, not renamed after the test, and said so.
+    let url = after(&output, "db (TestDatabase from PG): ");
+    assert!(url.ends_with(&format!("/{own}")), "{output}");
+    assert!(
+        output.contains("kept by the test itself (keep()), under its own name"),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("remove it with: DROP DATABASE \"{own}\"")),
+        "{output}"
+    );
+    assert!(!output.contains("kept_kept_keeps_its_own"), "{output}");
+}
+
 /// The text after `marker` on the line that has it, up to the next space.
 fn after<'a>(output: &'a str, marker: &str) -> &'a str {
     let start = output

@@ -24,8 +24,10 @@ pub trait Isolation {
 
     /// Removes the units that other test runs kept (see
     /// [`IsolationUnit::take_aftercare`]) and that are older than `older_than`, the start
-    /// of this run. `#[throwaway::test]` calls it once per server and process, before the
-    /// first unit. Units kept by this run (this session, in any of its processes) stay.
+    /// of this process's first `#[throwaway::test]`. `#[throwaway::test]` calls it once per
+    /// server and process, before the first unit. Units kept by this session (see
+    /// [`session_id`]: every process of a `cargo nextest` run, or one process under
+    /// `cargo test`) must stay; those of other sessions go.
     ///
     /// The default does nothing: a module whose units are never kept has nothing to sweep.
     ///

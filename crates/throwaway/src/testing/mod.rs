@@ -4,6 +4,7 @@
 //! The attribute (crate `throwaway-macros`, re-exported as [`throwaway::test`](crate::test)
 //! with the default feature `macros`) only reads the signature and writes calls into this
 //! module. What users may name here: [`Handout`] (which argument types can be handed out),
+//! [`Flavor`] (the runtime of an async test),
 //! [`Aftercare`] and [`Kept`] (for a module whose units can be kept after a failed test),
 //! and [`SKIP_WITHOUT_ENGINE_VAR`].
 //!
@@ -23,12 +24,25 @@
 //!
 //! # After the test
 //!
-//! - **Passed**: its units are removed (a PostgreSQL database dropped, a Redis database
-//!   emptied), in the background.
-//! - **Failed** (a panic or an `Err`): its units are kept for a look, renamed or marked
-//!   `kept_<test>_<unix seconds>` (a PostgreSQL database of that name; a Redis database
-//!   holding the key `throwaway:kept`), and the failure output lists each one: its URL with
-//!   the password as `***`, and how to remove it by hand.
+//! - **Passed**: its units are removed (a PostgreSQL or MySQL database dropped, a Redis
+//!   database emptied, a RabbitMQ vhost and its user deleted), in the background, as work
+//!   that the shared container's removal waits for.
+//! - **Failed** (a panic or an `Err`): its units are kept for a look, under a label that
+//!   names the test, `kept_<test>_<unix seconds>`, and the failure output lists each one:
+//!   its URL with the password as `***`, and how to remove it by hand. How the label is
+//!   put on the unit is the module's:
+//!
+//!   | unit | kept as |
+//!   |---|---|
+//!   | `postgres::TestDatabase` | renamed: the database `kept_<test>_<seconds>` |
+//!   | `mysql::TestDatabase` | under its own name (MySQL and MariaDB cannot rename a database), with a table `throwaway_kept` in it that holds the label |
+//!   | `redis::RedisDatabase` | as it is, with the key `throwaway:kept` holding the label |
+//!   | `rabbitmq::TestVhost` | under its own name (vhosts cannot be renamed), its user tagged with the label |
+//!   | `nats::SubjectPrefix`, `memcached::KeyPrefix`, a prefix of a module outside the crate | not kept: a prefix is only a name, and neither server has anything under it to rename, mark or find again (memcached's items under it stay until evicted); the output still shows its URL |
+//!
+//! - **Kept by the test itself**: a unit whose `keep()` the test called
+//!   (`TestDatabase::keep`, `TestVhost::keep`) stays under its own name, unmarked, whether
+//!   the test passes or fails; a failure's output lists it as kept by the test.
 //! - **Kept units live as long as their shared container.** A shared container is removed
 //!   when the run ends (at process exit, or by the reaper when the last process of a
 //!   `cargo nextest` run has ended), and its kept units with it: look at them while the run
@@ -37,13 +51,20 @@
 //!   [`ContainerRequest::reuse`](crate::ContainerRequest::reuse)), so that it and the kept
 //!   units stay after the run. The library does not keep a container the run would remove:
 //!   that would leave containers behind that nothing removes.
-//! - **The next run sweeps**: the first test of a process that uses a shared server removes
-//!   the units that other runs kept, if they are older than this run. Units kept by this
-//!   run, in any of its processes, stay.
+//! - **A later session sweeps**: in each process, the first hand-out from a shared server
+//!   removes the units that *other sessions* kept on it before this process's first
+//!   `#[throwaway::test]` began (PostgreSQL, MySQL and RabbitMQ units; a Redis database
+//!   needs no sweep, since it is emptied when it is handed out again). Units kept by this
+//!   session stay. A session is what [`kit::session_id`](crate::kit::session_id) names:
+//!   every process of one `cargo nextest` run, one process (one test binary) under
+//!   `cargo test`, or whatever `THROWAWAY_SESSION` says. So under `cargo test`, a test
+//!   binary that starts after another one on the same reused server sweeps what that one
+//!   kept; to keep them apart, give both one `THROWAWAY_SESSION`.
 //! - Which units can be kept is the module's choice
-//!   ([`kit::IsolationUnit::take_aftercare`](crate::kit::IsolationUnit::take_aftercare)):
-//!   PostgreSQL's and Redis's can. Others (and a module's that does not say) are cleaned up
-//!   as their drop always does; the failure output still shows their URL.
+//!   ([`kit::IsolationUnit::take_aftercare`](crate::kit::IsolationUnit::take_aftercare)),
+//!   and so is the sweep ([`kit::Isolation::sweep_kept`](crate::kit::Isolation::sweep_kept)).
+//!   A unit that says nothing is left as its drop leaves it, also after a failed test; the
+//!   failure output still shows its URL.
 //!
 //! # Without an engine
 //!
@@ -56,7 +77,10 @@
 //! # Runtimes
 //!
 //! An `async fn` test runs on a new current-thread tokio runtime of its own, as
-//! `#[tokio::test]` gives; a plain `fn` runs with no runtime around it (use
+//! `#[tokio::test]` gives, or on a multi-threaded one with
+//! `#[throwaway::test(flavor = "multi_thread")]` (and `worker_threads = N` for that many
+//! workers; tokio's default is one per core): see [`Flavor`]. A plain `fn` runs with no
+//! runtime around it (use
 //! [`blocking`](crate::blocking) for async calls). Shared services live on the library's
 //! own runtime, so they serve every test, whichever runtime it has.
 
@@ -66,7 +90,9 @@ mod run;
 
 pub use aftercare::{Aftercare, AftercareFuture, Kept};
 pub use handout::{source, Handed, Handout, Source};
-pub use run::{outcome_check, Test, TestOutput, SKIP_WITHOUT_ENGINE_VAR};
+pub use run::{outcome_check, Flavor, Test, TestOutput, SKIP_WITHOUT_ENGINE_VAR};
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "rabbitmq"))]
 pub(crate) use aftercare::labelled_at;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "rabbitmq"))]
+pub(crate) use aftercare::{Cleanup, KeptByTest};

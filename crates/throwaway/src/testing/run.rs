@@ -33,6 +33,7 @@ struct Inner {
     /// `crate::module::function`.
     path: &'static str,
     skip_without_engine: bool,
+    flavor: Flavor,
     handed: Mutex<Vec<Record>>,
 }
 
@@ -57,13 +58,31 @@ enum Outcome {
     NotRun(Error),
 }
 
+/// The runtime an `async fn` test runs on: `#[throwaway::test(flavor = "multi_thread",
+/// worker_threads = 2)]`, as `#[tokio::test]` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// A current-thread runtime of its own (the default): the test's tasks run on the
+    /// test's thread.
+    CurrentThread,
+    /// A multi-threaded runtime of its own, with `worker_threads` workers (tokio's default,
+    /// one per core, when `None`): for tests that need `tokio::task::block_in_place` or
+    /// tasks running while the test blocks.
+    MultiThread {
+        /// How many worker threads; `None` for tokio's default.
+        worker_threads: Option<usize>,
+    },
+}
+
 impl Test {
-    /// A run of the test at `path` (`module_path!()::name`).
-    pub fn new(path: &'static str, skip_without_engine: bool) -> Self {
+    /// A run of the test at `path` (`module_path!()::name`), on a runtime of `flavor` if
+    /// it is an `async fn`.
+    pub fn new(path: &'static str, skip_without_engine: bool, flavor: Flavor) -> Self {
         run_started();
         Test(Arc::new(Inner {
             path,
             skip_without_engine,
+            flavor,
             handed: Mutex::new(Vec::new()),
         }))
     }
@@ -132,7 +151,7 @@ impl Test {
     }
 
     /// Runs an `async fn` test: `setup` hands out the arguments, `body` is the test, both on
-    /// a new current-thread tokio runtime, as `#[tokio::test]` gives.
+    /// a new tokio runtime of the test's [`Flavor`], as `#[tokio::test]` gives.
     pub fn run_async<A, F, Fut>(self, setup: impl Future<Output = Result<A>>, body: F)
     where
         F: FnOnce(A) -> Fut,
@@ -142,7 +161,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = test_runtime();
+        let runtime = test_runtime(self.0.flavor);
         let outcome = match runtime.block_on(setup) {
             Err(err) => Outcome::NotRun(err),
             Ok(arguments) => outcome(catch_unwind(AssertUnwindSafe(|| {
@@ -164,7 +183,7 @@ impl Test {
         if self.skips() {
             return;
         }
-        let runtime = test_runtime();
+        let runtime = test_runtime(Flavor::CurrentThread);
         let handed = runtime.block_on(setup);
         drop(runtime);
         let outcome = match handed {
@@ -263,8 +282,8 @@ fn keep_all(path: &str, records: Vec<Record>) -> String {
             None => {
                 let _ = writeln!(
                     report,
-                    "  {what}: {url}\n    not kept: its module cannot keep units, so it was \
-                     cleaned up as it always is"
+                    "  {what}: {url}\n    not kept under the test's name: its module cannot \
+                     keep units, so it was left as dropping it leaves it (see the type's docs)"
                 );
             }
             Some(aftercare) => {
@@ -289,15 +308,21 @@ fn keep_all(path: &str, records: Vec<Record>) -> String {
     report.push_str(
         "  Kept units live as long as their shared container: it is removed when the test run \
          ends, unless it is reused (TESTCONTAINERS_REUSE_ENABLE=true and .reuse(true) on its \
-         request). A later run removes kept units older than itself.\n",
+         request). A later session (another nextest run, another test binary under cargo test) \
+         removes kept units older than itself.\n",
     );
     report
 }
 
 fn write_kept(report: &mut String, what: &str, kept: &Kept) {
+    let by_the_test = if kept.is_by_the_test() {
+        "kept by the test itself (keep()), under its own name\n    "
+    } else {
+        ""
+    };
     let _ = writeln!(
         report,
-        "  {what}: {}\n    remove it with: {}",
+        "  {what}: {}\n    {by_the_test}remove it with: {}",
         kept.masked_url(),
         kept.remove_with()
     );
@@ -371,10 +396,20 @@ impl<E: fmt::Debug> TestOutput for std::result::Result<(), E> {
 /// error at the signature.
 pub fn outcome_check<O: TestOutput>() {}
 
-/// A current-thread runtime with every driver, as `#[tokio::test]` gives: the test's own
-/// for an async test, the set-up's alone for a plain one.
-fn test_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+/// A runtime of `flavor` with every driver, as `#[tokio::test]` gives: the test's own for
+/// an async test, the set-up's alone (current-thread) for a plain one.
+fn test_runtime(flavor: Flavor) -> tokio::runtime::Runtime {
+    let mut builder = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread { worker_threads } => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(count) = worker_threads {
+                builder.worker_threads(count);
+            }
+            builder
+        }
+    };
+    builder
         .enable_all()
         .build()
         .expect("#[throwaway::test] could not build a tokio runtime for the test")
@@ -389,6 +424,47 @@ mod tests {
         assert_eq!(short_type_name::<String>(), "String");
         assert_eq!(short_type_name::<Vec<u8>>(), "Vec");
         assert_eq!(short_type_name::<Test>(), "Test");
+    }
+
+    #[test]
+    fn a_unit_the_test_kept_itself_is_reported_as_such() {
+        let mut report = String::new();
+        write_kept(
+            &mut report,
+            "db (TestDatabase from PG)",
+            &Kept::by_the_test("postgres://u:***@h:1/test_1", "DROP DATABASE \"test_1\""),
+        );
+        assert_eq!(
+            report,
+            "  db (TestDatabase from PG): postgres://u:***@h:1/test_1\n    kept by the test \
+             itself (keep()), under its own name\n    remove it with: DROP DATABASE \"test_1\"\n"
+        );
+        let mut report = String::new();
+        write_kept(&mut report, "db", &Kept::new("u", "r"));
+        assert_eq!(report, "  db: u\n    remove it with: r\n");
+    }
+
+    #[test]
+    fn a_unit_its_module_cannot_keep_is_shown_with_its_url_and_not_called_kept() {
+        let report = keep_all(
+            "c::m::t",
+            vec![Record {
+                argument: "prefix",
+                source: "MEMCACHED",
+                type_name: "KeyPrefix",
+                masked_url: Some("memcache://h:1?prefix=t-1:".into()),
+                aftercare: None,
+                guard: None,
+            }],
+        );
+        assert!(
+            report.contains(
+                "  prefix (KeyPrefix from MEMCACHED): memcache://h:1?prefix=t-1:\n    not kept \
+                 under the test's name: its module cannot keep units"
+            ),
+            "{report}"
+        );
+        assert!(!report.contains("remove it with"), "{report}");
     }
 
     #[test]

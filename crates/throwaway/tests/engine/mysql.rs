@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use throwaway::kit::IsolationUnit;
 use throwaway::mysql::mysql_async::prelude::Queryable;
 use throwaway::mysql::mysql_async::{self, Conn, Opts};
 use throwaway::mysql::{Flavour, Migrations, Mysql};
@@ -312,6 +313,88 @@ async fn a_dropped_test_database_goes_and_a_kept_one_stays(image: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(one::<i64>(&mut root, &exists(&kept_name)).await, 1);
+}
+
+case!(a_failed_tests_database_is_kept_marked_and_swept_by_a_later_session);
+async fn a_failed_tests_database_is_kept_marked_and_swept_by_a_later_session(image: &str) {
+    let db = Mysql::new(image)
+        .fresh_databases_ahead(0)
+        .start()
+        .await
+        .unwrap();
+    let mut root = connect(&db.root_connection_url()).await;
+    let exists = |name: &str| {
+        format!("SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'")
+    };
+
+    // Kept after a failed test: in place, marked with the label and this session.
+    let mut failed = db.fresh_database().await.unwrap();
+    let name = failed.name().to_string();
+    let aftercare = failed
+        .take_aftercare()
+        .expect("a fresh database is handed over");
+    let kept = aftercare.keep("kept_mysql_case_100").await.unwrap();
+    drop(failed);
+    assert!(!kept.is_by_the_test());
+    assert!(kept.masked_url().ends_with(&format!("/{name}")), "{kept:?}");
+    assert!(kept.masked_url().contains(":***@"), "{kept:?}");
+    assert!(
+        kept.remove_with()
+            .contains(&format!("DROP DATABASE `{name}`"))
+            && kept.remove_with().contains("kept_mysql_case_100"),
+        "{kept:?}"
+    );
+    let label: String = one(
+        &mut root,
+        &format!("SELECT label FROM `{name}`.throwaway_kept"),
+    )
+    .await;
+    assert_eq!(label, "kept_mysql_case_100");
+
+    // Kept by the test itself: neither dropped after a pass nor marked after a failure.
+    let mut own = db.fresh_database().await.unwrap();
+    let own_aftercare = own.take_aftercare().unwrap();
+    let own = own.keep();
+    let by_the_test = own_aftercare.keep("kept_mysql_own_100").await.unwrap();
+    assert!(by_the_test.is_by_the_test(), "{by_the_test:?}");
+    let marks = format!(
+        "SELECT count(*) FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = '{}' AND TABLE_NAME = 'throwaway_kept'",
+        own.name()
+    );
+    assert_eq!(one::<i64>(&mut root, &marks).await, 0, "marked anyway");
+    let mut passed = db.fresh_database().await.unwrap();
+    let passed_aftercare = passed.take_aftercare().unwrap();
+    let passed = passed.keep();
+    passed_aftercare.remove();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(one::<i64>(&mut root, &exists(passed.name())).await, 1);
+
+    // This session's own kept database stays through a sweep; another session's goes once
+    // it is older than the sweeping run, and not before.
+    use throwaway::kit::Isolation;
+    db.sweep_kept(std::time::SystemTime::now()).await.unwrap();
+    assert_eq!(
+        one::<i64>(&mut root, &exists(&name)).await,
+        1,
+        "swept its own"
+    );
+    root.query_drop(format!(
+        "UPDATE `{name}`.throwaway_kept SET session = 'an-earlier-session'"
+    ))
+    .await
+    .unwrap();
+    db.sweep_kept(std::time::UNIX_EPOCH + Duration::from_secs(100))
+        .await
+        .unwrap();
+    assert_eq!(
+        one::<i64>(&mut root, &exists(&name)).await,
+        1,
+        "swept a newer one"
+    );
+    db.sweep_kept(std::time::SystemTime::now()).await.unwrap();
+    assert_eq!(one::<i64>(&mut root, &exists(&name)).await, 0, "not swept");
+    drop((own, passed));
 }
 
 case!(secrets_never_show_in_debug_output);

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use throwaway::kit::IsolationUnit;
 use throwaway::postgres::tokio_postgres::{self, error::SqlState, Client, NoTls};
 use throwaway::postgres::{Migrations, Postgres, PostgresContainer};
 use throwaway::{ErrorKind, Shared};
@@ -611,6 +612,63 @@ async fn a_dropped_test_database_is_dropped_and_a_kept_one_stays() {
     }
     assert!(exists(kept_name).await);
     drop(session);
+}
+
+#[tokio::test]
+async fn a_database_the_test_kept_itself_is_left_by_its_aftercare_under_its_own_name() {
+    require_engine!();
+    let pg = Postgres::default().start().await.unwrap();
+    let admin = pg.client().await.unwrap();
+    let names = || async {
+        admin
+            .query("SELECT datname FROM pg_database", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<_, String>(0))
+            .collect::<HashSet<_>>()
+    };
+
+    // The test passed, but kept its database: #[throwaway::test]'s removal leaves it.
+    let mut passed = pg.fresh_database().await.unwrap();
+    let aftercare = passed
+        .take_aftercare()
+        .expect("a fresh database is handed over");
+    let passed = passed.keep();
+    aftercare.remove();
+    // A drop is spawned at once and takes milliseconds; give a wrong one time to happen.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        names().await.contains(passed.name()),
+        "a kept database was dropped"
+    );
+
+    // The test failed, and had kept its database: left under its own name, and said so.
+    let mut failed = pg.fresh_database().await.unwrap();
+    let aftercare = failed.take_aftercare().unwrap();
+    let failed = failed.keep();
+    let kept = aftercare.keep("kept_its_own_100").await.unwrap();
+    assert!(kept.is_by_the_test(), "{kept:?}");
+    assert!(
+        kept.masked_url().ends_with(&format!("/{}", failed.name())),
+        "{kept:?}"
+    );
+    assert!(
+        kept.remove_with()
+            .contains(&format!("DROP DATABASE \"{}\"", failed.name())),
+        "{kept:?}"
+    );
+    let now = names().await;
+    assert!(now.contains(failed.name()) && !now.contains("kept_its_own_100"));
+
+    // Not kept by the test: renamed after it.
+    let mut plain = pg.fresh_database().await.unwrap();
+    let aftercare = plain.take_aftercare().unwrap();
+    let kept = aftercare.keep("kept_not_its_own_100").await.unwrap();
+    assert!(!kept.is_by_the_test(), "{kept:?}");
+    let now = names().await;
+    assert!(now.contains("kept_not_its_own_100") && !now.contains(plain.name()));
+    drop(plain);
 }
 
 static SHARED: Shared<Postgres> = Shared::new(|| {

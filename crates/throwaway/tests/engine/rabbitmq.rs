@@ -199,6 +199,122 @@ async fn fresh_vhosts_keep_tests_apart_and_go_when_dropped() {
     let _ = kept;
 }
 
+/// `PUT path` with a JSON `body` and basic auth through 127.0.0.1: the status.
+async fn management_put(port: u16, path: &str, login: &str, body: &str) -> u16 {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(login);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = format!(
+        "PUT {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic {basic}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_tests_vhost_is_kept_tagged_and_swept_by_a_later_session() {
+    require_engine!();
+    use throwaway::kit::Isolation;
+    let rabbit: &'static RabbitMqContainer = SHARED.get().await.unwrap();
+    let mon = rabbit.management_port().unwrap();
+    let admin = format!("guest:{PASSWORD}");
+    let status = |path: String| {
+        let admin = admin.clone();
+        async move { management(mon, "GET", &path, &admin).await }
+    };
+
+    // Kept after a failed test: in place, its user tagged with the label and the session,
+    // and still allowed in.
+    let mut failed = rabbit.fresh_vhost().await.unwrap();
+    let (name, password) = (failed.name().to_string(), failed.password().to_string());
+    let aftercare = failed
+        .take_aftercare()
+        .expect("a fresh vhost is handed over");
+    let kept = aftercare.keep("kept_rabbit_case_100").await.unwrap();
+    drop(failed);
+    assert!(!kept.is_by_the_test());
+    assert!(kept.masked_url().ends_with(&format!("/{name}")), "{kept:?}");
+    assert!(!kept.masked_url().contains(&password), "{kept:?}");
+    assert!(
+        kept.remove_with().contains(&format!("delete_vhost {name}"))
+            && kept.remove_with().contains("kept_rabbit_case_100"),
+        "{kept:?}"
+    );
+    let (code, user) = status(format!("/api/users/{name}")).await;
+    assert_eq!(code, 200, "{user}");
+    assert!(
+        user.contains("kept_rabbit_case_100") && user.contains("throwaway-session-"),
+        "{user}"
+    );
+    let (code, vhosts) = management(mon, "GET", "/api/vhosts", &format!("{name}:{password}")).await;
+    assert!(code == 200 && vhosts.contains(&name), "{code} {vhosts}");
+
+    // Kept by the test itself: neither deleted after a pass nor tagged after a failure.
+    let mut own = rabbit.fresh_vhost().await.unwrap();
+    let own_aftercare = own.take_aftercare().unwrap();
+    let own = own.keep();
+    let by_the_test = own_aftercare.keep("kept_rabbit_own_100").await.unwrap();
+    assert!(by_the_test.is_by_the_test(), "{by_the_test:?}");
+    let (_, user) = status(format!("/api/users/{}", own.name())).await;
+    assert!(!user.contains("kept_rabbit_own_100"), "{user}");
+    let mut passed = rabbit.fresh_vhost().await.unwrap();
+    let passed_aftercare = passed.take_aftercare().unwrap();
+    let passed = passed.keep();
+    passed_aftercare.remove();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        status(format!("/api/vhosts/{}", passed.name())).await.0,
+        200
+    );
+
+    // This session's own kept vhost stays through a sweep; another session's goes once it
+    // is older than the sweeping run, and not before.
+    rabbit
+        .sweep_kept(std::time::SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        200,
+        "swept its own"
+    );
+    let retag = format!(
+        r#"{{"password":"{password}","tags":"management,kept_rabbit_case_100,throwaway-session-earlier"}}"#
+    );
+    assert_eq!(
+        management_put(mon, &format!("/api/users/{name}"), &admin, &retag).await / 100,
+        2
+    );
+    rabbit
+        .sweep_kept(std::time::UNIX_EPOCH + Duration::from_secs(100))
+        .await
+        .unwrap();
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        200,
+        "swept a newer one"
+    );
+    rabbit
+        .sweep_kept(std::time::SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(format!("/api/vhosts/{name}")).await.0,
+        404,
+        "vhost not swept"
+    );
+    assert_eq!(
+        status(format!("/api/users/{name}")).await.0,
+        404,
+        "user not swept"
+    );
+    drop((own, passed));
+}
+
 #[tokio::test]
 async fn without_management_there_is_no_api_and_no_fresh_vhost() {
     require_engine!();

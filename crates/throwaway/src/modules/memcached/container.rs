@@ -139,6 +139,11 @@ impl fmt::Debug for MemcachedContainer {
 /// The server enforces nothing: the prefix keeps a test's data apart as long as the test
 /// uses [`key`](KeyPrefix::key)s only. A plain value; nothing happens when it is dropped
 /// (its items stay until evicted or flushed).
+///
+/// Not kept after a failed `#[throwaway::test]`: memcached has no namespaces to rename or
+/// mark, and cannot list keys, so a prefix cannot be named after the test nor found again
+/// by a later run. Its items simply stay until memcached evicts them or the container goes;
+/// the failure output shows the prefix's URL, which is how to find them.
 #[derive(Clone, Debug)]
 pub struct KeyPrefix {
     prefix: String,

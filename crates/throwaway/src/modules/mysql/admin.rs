@@ -21,6 +21,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::modules::sql::names::unique_name;
 use crate::modules::sql::state::container_state;
 
+/// The table that marks a database kept after a failed `#[throwaway::test]`.
+pub(crate) const KEPT_TABLE: &str = "throwaway_kept";
+
 /// Connections kept open between calls.
 const MAX_IDLE: usize = 4;
 
@@ -219,6 +222,84 @@ impl Admin {
                 ErrorKind::Service,
                 format!(
                     "{} could not drop database '{name}': {}",
+                    self.who,
+                    driver_detail(&err)
+                ),
+            )
+            .with_source(err)),
+        }
+    }
+
+    /// Marks database `name` as kept after a failed test: a table [`KEPT_TABLE`] in it
+    /// with one row, the test's `label` and the `session` that kept it. MySQL and MariaDB
+    /// cannot rename a database, so the mark names the test instead.
+    pub async fn keep_database(&self, name: &str, label: &str, session: &str) -> Result<()> {
+        let table = format!("{}.{}", quote_ident(name), quote_ident(KEPT_TABLE));
+        let mut conn = self.connection().await?;
+        let marked = async {
+            conn.query_drop(format!(
+                "CREATE TABLE {table} (label VARCHAR(64) NOT NULL, session VARCHAR(255) NOT NULL)"
+            ))
+            .await?;
+            conn.exec_drop(
+                format!("INSERT INTO {table} (label, session) VALUES (?, ?)"),
+                (label, session),
+            )
+            .await
+        }
+        .await;
+        match marked {
+            Ok(()) => {
+                self.park(conn);
+                Ok(())
+            }
+            Err(err) => Err(Error::new(
+                ErrorKind::Service,
+                format!(
+                    "{} could not mark database '{name}' as kept ({label}): {}",
+                    self.who,
+                    driver_detail(&err)
+                ),
+            )
+            .with_source(err)),
+        }
+    }
+
+    /// The databases marked as kept, each with its label and the session that kept it.
+    pub async fn kept_databases(&self) -> Result<Vec<(String, String, String)>> {
+        let mut conn = self.connection().await?;
+        let listed = async {
+            let marked: Vec<String> = conn
+                .exec(
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = ?",
+                    (KEPT_TABLE,),
+                )
+                .await?;
+            let mut kept = Vec::new();
+            for database in marked {
+                let marks: Vec<(String, String)> = conn
+                    .query(format!(
+                        "SELECT label, session FROM {}.{}",
+                        quote_ident(&database),
+                        quote_ident(KEPT_TABLE)
+                    ))
+                    .await?;
+                for (label, session) in marks {
+                    kept.push((database.clone(), label, session));
+                }
+            }
+            Ok::<_, mysql_async::Error>(kept)
+        }
+        .await;
+        match listed {
+            Ok(kept) => {
+                self.park(conn);
+                Ok(kept)
+            }
+            Err(err) => Err(Error::new(
+                ErrorKind::Service,
+                format!(
+                    "{} could not list its kept databases: {}",
                     self.who,
                     driver_detail(&err)
                 ),

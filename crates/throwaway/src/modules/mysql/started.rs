@@ -5,13 +5,14 @@ use std::sync::{Arc, Weak};
 
 use mysql_async::Conn;
 
-use super::admin::Admin;
+use super::admin::{Admin, KEPT_TABLE};
 use super::connect::{connect_failed, connect_here, Endpoint};
 use super::Flavour;
 use crate::container::Container;
 use crate::engine::runtime::{on_engine, spawn_tracked, Work};
-use crate::error::Result;
-use crate::kit::{Isolation, IsolationUnit, Secret};
+use crate::error::{Error, ErrorKind, Result};
+use crate::kit::{session_id, Isolation, IsolationUnit, Secret};
+use crate::testing::{labelled_at, Aftercare, AftercareFuture, Cleanup, Kept, KeptByTest};
 
 /// A running MySQL or MariaDB server, ready and migrated; removed when dropped.
 ///
@@ -123,7 +124,7 @@ impl MysqlContainer {
             who: self.who(),
             container_id: self.container.id().to_string(),
             name,
-            kept: false,
+            cleanup: Cleanup::OnDrop,
         })
     }
 
@@ -158,6 +159,11 @@ impl fmt::Debug for MysqlContainer {
 /// it at a restart, so ask for a new one after restarting the container. Dropping it drops
 /// the database in the background; [`keep`](TestDatabase::keep) leaves it for a look
 /// afterwards.
+///
+/// After a failed `#[throwaway::test]` it is kept under its own name (MySQL and MariaDB
+/// cannot rename a database), marked by a table `throwaway_kept` in it whose one row names
+/// the test (`kept_<test>_<unix seconds>`) and the session; the failure output gives its
+/// URL and the `DROP DATABASE` that removes it, and a later run drops it.
 #[must_use = "the database is dropped when this value is"]
 pub struct TestDatabase {
     name: String,
@@ -167,7 +173,8 @@ pub struct TestDatabase {
     who: String,
     /// The server's container, whose removal waits for this database's drop.
     container_id: String,
-    kept: bool,
+    /// Who drops the database: this value's drop, nobody, or `#[throwaway::test]`.
+    cleanup: Cleanup,
 }
 
 impl TestDatabase {
@@ -191,16 +198,17 @@ impl TestDatabase {
     }
 
     /// Leaves the database in place when this value is dropped (it still goes with the
-    /// container).
+    /// container). In a `#[throwaway::test]`, the database then stays unmarked, whether
+    /// the test passes or fails.
     pub fn keep(mut self) -> Self {
-        self.kept = true;
+        self.cleanup.keep();
         self
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if self.kept {
+        if !self.cleanup.on_drop() {
             return;
         }
         let Some(admin) = self.admin.upgrade() else {
@@ -225,6 +233,25 @@ impl Isolation for MysqlContainer {
     fn fresh_unit(&self) -> impl std::future::Future<Output = Result<TestDatabase>> + Send {
         self.fresh_database()
     }
+
+    /// Drops the databases marked as kept by other sessions before `older_than`.
+    fn sweep_kept(
+        &self,
+        older_than: std::time::SystemTime,
+    ) -> impl std::future::Future<Output = Result<()>> + Send {
+        let admin = self.admin.clone();
+        on_engine(async move {
+            let ours = session_id().await?;
+            for (database, label, session) in admin.kept_databases().await? {
+                let stale = labelled_at(&label).is_some_and(|at| at < older_than);
+                if stale && session != ours {
+                    tracing::debug!(%database, "dropping a database an earlier run kept");
+                    admin.drop_database(&database).await?;
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 impl IsolationUnit for TestDatabase {
@@ -234,6 +261,80 @@ impl IsolationUnit for TestDatabase {
 
     fn masked_url(&self) -> String {
         self.endpoint.masked_url(&self.name)
+    }
+
+    fn take_aftercare(&mut self) -> Option<Box<dyn Aftercare>> {
+        // None when kept by the user already: neither dropped nor marked.
+        let kept_by_test = self.cleanup.hand_over()?;
+        Some(Box::new(DatabaseAftercare {
+            name: self.name.clone(),
+            endpoint: self.endpoint.clone(),
+            admin: self.admin.clone(),
+            container_id: self.container_id.clone(),
+            kept_by_test,
+        }))
+    }
+}
+
+/// A fresh database's cleanup, taken over by `#[throwaway::test]`.
+struct DatabaseAftercare {
+    name: String,
+    endpoint: Endpoint,
+    admin: Weak<Admin>,
+    container_id: String,
+    kept_by_test: KeptByTest,
+}
+
+impl DatabaseAftercare {
+    /// How to drop the database by hand.
+    fn drop_with(&self) -> String {
+        format!("DROP DATABASE `{}`; as root", self.name)
+    }
+}
+
+impl Aftercare for DatabaseAftercare {
+    fn remove(self: Box<Self>) {
+        if self.kept_by_test.is_kept() {
+            return;
+        }
+        // As dropping a TestDatabase does.
+        drop(TestDatabase {
+            name: self.name,
+            url: String::new(),
+            endpoint: self.endpoint,
+            admin: self.admin,
+            who: String::new(),
+            container_id: self.container_id,
+            cleanup: Cleanup::OnDrop,
+        });
+    }
+
+    fn keep(self: Box<Self>, label: &str) -> AftercareFuture<Kept> {
+        let label = label.to_string();
+        Box::pin(async move {
+            let url = self.endpoint.masked_url(&self.name);
+            if self.kept_by_test.is_kept() {
+                return Ok(Kept::by_the_test(url, self.drop_with()));
+            }
+            let Some(admin) = self.admin.upgrade() else {
+                return Err(Error::new(
+                    ErrorKind::Service,
+                    format!(
+                        "database {} cannot be kept: its container is gone",
+                        self.name
+                    ),
+                ));
+            };
+            let session = session_id().await?;
+            admin.keep_database(&self.name, &label, &session).await?;
+            Ok(Kept::new(
+                url,
+                format!(
+                    "{} (its table {KEPT_TABLE} names the test: {label})",
+                    self.drop_with()
+                ),
+            ))
+        })
     }
 }
 

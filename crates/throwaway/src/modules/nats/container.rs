@@ -132,6 +132,10 @@ impl fmt::Debug for NatsContainer {
 /// test publishes and subscribes under [`subject`](SubjectPrefix::subject) only. A plain
 /// value; nothing happens when it is dropped. `Debug` shows the URL with the secret as
 /// `***`.
+///
+/// Not kept after a failed `#[throwaway::test]`: a prefix is a name, not something on the
+/// server (the broker holds no messages under it once the test's subscriptions end), so
+/// there is nothing to keep or to name after the test. The failure output shows its URL.
 #[derive(Clone)]
 pub struct SubjectPrefix {
     prefix: String,

@@ -11,7 +11,7 @@ use crate::container::Container;
 use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{session_id, Isolation, IsolationUnit, Secret};
-use crate::testing::{labelled_at, Aftercare, AftercareFuture, Kept};
+use crate::testing::{labelled_at, Aftercare, AftercareFuture, Cleanup, Kept, KeptByTest};
 use std::time::SystemTime;
 
 /// A running PostgreSQL server, ready and migrated; removed when dropped.
@@ -122,7 +122,7 @@ impl PostgresContainer {
             who: self.container.describe(),
             container_id: self.container.id().to_string(),
             name,
-            kept: false,
+            cleanup: Cleanup::OnDrop,
         })
     }
 
@@ -171,7 +171,8 @@ pub struct TestDatabase {
     who: String,
     /// The server's container, whose removal waits for this database's drop.
     container_id: String,
-    kept: bool,
+    /// Who drops the database: this value's drop, nobody, or `#[throwaway::test]`.
+    cleanup: Cleanup,
 }
 
 impl TestDatabase {
@@ -196,16 +197,17 @@ impl TestDatabase {
     }
 
     /// Leaves the database in place when this value is dropped (it still goes with the
-    /// container).
+    /// container). In a `#[throwaway::test]`, the database then stays under its own name
+    /// whether the test passes or fails.
     pub fn keep(mut self) -> Self {
-        self.kept = true;
+        self.cleanup.keep();
         self
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if self.kept {
+        if !self.cleanup.on_drop() {
             return;
         }
         let Some(admin) = self.admin.upgrade() else {
@@ -239,7 +241,8 @@ impl Isolation for PostgresContainer {
         let admin = self.admin.clone();
         on_engine(async move {
             let session = session_id().await?;
-            let ours = session_note(&session);
+            // Up to the time, so that a session whose id begins another's is not taken for it.
+            let ours = format!("{} at ", session_note(&session));
             for (name, note) in admin.kept_databases().await? {
                 let stale = labelled_at(&name).is_some_and(|at| at < older_than);
                 if stale && !note.starts_with(&ours) {
@@ -267,15 +270,14 @@ impl IsolationUnit for TestDatabase {
     }
 
     fn take_aftercare(&mut self) -> Option<Box<dyn Aftercare>> {
-        if self.kept {
-            return None; // kept by the user: neither dropped nor renamed
-        }
-        self.kept = true;
+        // None when kept by the user already: neither dropped nor renamed.
+        let kept_by_test = self.cleanup.hand_over()?;
         Some(Box::new(DatabaseAftercare {
             name: self.name.clone(),
             endpoint: self.endpoint.clone(),
             admin: self.admin.clone(),
             container_id: self.container_id.clone(),
+            kept_by_test,
         }))
     }
 }
@@ -286,10 +288,24 @@ struct DatabaseAftercare {
     endpoint: Endpoint,
     admin: Weak<Admin>,
     container_id: String,
+    kept_by_test: KeptByTest,
+}
+
+impl DatabaseAftercare {
+    /// How to drop database `name` by hand.
+    fn drop_with(&self, name: &str) -> String {
+        format!(
+            "DROP DATABASE \"{name}\" WITH (FORCE); as {} on another database of the server",
+            self.endpoint.user
+        )
+    }
 }
 
 impl Aftercare for DatabaseAftercare {
     fn remove(self: Box<Self>) {
+        if self.kept_by_test.is_kept() {
+            return;
+        }
         // As dropping a TestDatabase does.
         drop(TestDatabase {
             name: self.name,
@@ -297,7 +313,7 @@ impl Aftercare for DatabaseAftercare {
             endpoint: self.endpoint,
             admin: self.admin,
             who: String::new(),
-            kept: false,
+            cleanup: Cleanup::OnDrop,
             container_id: self.container_id,
         });
     }
@@ -305,6 +321,12 @@ impl Aftercare for DatabaseAftercare {
     fn keep(self: Box<Self>, label: &str) -> AftercareFuture<Kept> {
         let label = label.to_string();
         Box::pin(async move {
+            if self.kept_by_test.is_kept() {
+                return Ok(Kept::by_the_test(
+                    self.endpoint.masked_url(&self.name),
+                    self.drop_with(&self.name),
+                ));
+            }
             let Some(admin) = self.admin.upgrade() else {
                 return Err(Error::new(
                     ErrorKind::Service,
@@ -322,10 +344,7 @@ impl Aftercare for DatabaseAftercare {
             admin.keep_database(&self.name, &label, &note).await?;
             Ok(Kept::new(
                 self.endpoint.masked_url(&label),
-                format!(
-                    "DROP DATABASE \"{label}\" WITH (FORCE); as {} on another database of the server",
-                    self.endpoint.user
-                ),
+                self.drop_with(&label),
             ))
         })
     }

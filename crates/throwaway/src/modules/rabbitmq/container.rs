@@ -12,6 +12,13 @@ use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{self, Isolation, IsolationUnit, Secret, ServiceUrl};
 use crate::modules::wire;
+use crate::testing::{labelled_at, Aftercare, AftercareFuture, Cleanup, Kept, KeptByTest};
+
+/// The first part of every fresh vhost's (and its user's) name.
+const VHOST_LEAD: &str = "throwaway-";
+
+/// The lead of the user tag that names the session that kept a vhost.
+const SESSION_TAG: &str = "throwaway-session-";
 
 /// A running RabbitMQ broker, removed when dropped (as its [`Container`] is).
 ///
@@ -125,7 +132,7 @@ impl RabbitMqContainer {
             ));
         };
         let session = kit::session_id().await?;
-        let name = wire::unique_name("throwaway-", &session, fastrand::u64(..));
+        let name = wire::unique_name(VHOST_LEAD, &session, fastrand::u64(..));
         let password = Secret::new(format!(
             "{:016x}{:016x}",
             fastrand::u64(..),
@@ -165,8 +172,9 @@ impl RabbitMqContainer {
             url: amqp_url(self.host(), self.host_port(), &name, &password, &name),
             name,
             password,
-            api: Some(api),
+            api,
             container_id: self.container.id().to_string(),
+            cleanup: Cleanup::OnDrop,
         };
         // On failure, the unit's drop deletes what was made.
         made.map(|()| unit)
@@ -228,6 +236,113 @@ impl Isolation for RabbitMqContainer {
     fn fresh_unit(&self) -> impl std::future::Future<Output = Result<TestVhost>> + Send {
         self.fresh_vhost()
     }
+
+    /// Deletes the vhosts (and their users) that other sessions kept before `older_than`.
+    fn sweep_kept(
+        &self,
+        older_than: std::time::SystemTime,
+    ) -> impl std::future::Future<Output = Result<()>> + Send {
+        let api = self.api();
+        on_engine(async move {
+            // Without the management API no vhost was handed out, so none was kept.
+            let Some(api) = api else { return Ok(()) };
+            let ours = session_tag(&kit::session_id().await?);
+            let (status, body) = api
+                .call(Method::GET, "/api/users", None)
+                .await
+                .map_err(|error| sweep_failed(&api, error))?;
+            if !(200..300).contains(&status) {
+                return Err(sweep_failed(&api, format!("HTTP {status}: {body}")));
+            }
+            let users: Vec<serde_json::Value> = serde_json::from_str(&body)
+                .map_err(|error| sweep_failed(&api, error.to_string()))?;
+            for user in &users {
+                let Some(name) = user["name"].as_str() else {
+                    continue;
+                };
+                let tags = tags_of(&user["tags"]);
+                let stale = tags
+                    .iter()
+                    .filter_map(|tag| labelled_at(tag))
+                    .any(|at| at < older_than);
+                if name.starts_with(VHOST_LEAD) && stale && !tags.contains(&ours) {
+                    tracing::debug!(%name, "deleting a vhost an earlier run kept");
+                    delete_vhost_and_user(&api, name).await?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A user's tags, as RabbitMQ 3.9 and later give them (a list) or earlier ones did (one
+/// string, comma-separated).
+fn tags_of(tags: &serde_json::Value) -> Vec<String> {
+    match tags {
+        serde_json::Value::Array(tags) => tags
+            .iter()
+            .filter_map(|tag| tag.as_str().map(str::to_string))
+            .collect(),
+        serde_json::Value::String(tags) => tags
+            .split(',')
+            .filter(|tag| !tag.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The tag that names `session` on a kept vhost's user: its letters, digits, `-` and `_`
+/// (a comma would split the tag).
+fn session_tag(session: &str) -> String {
+    let session: String = session
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("{SESSION_TAG}{session}")
+}
+
+fn sweep_failed(api: &Api, detail: String) -> Error {
+    Error::new(
+        ErrorKind::Service,
+        format!(
+            "listing the vhosts earlier runs kept on {} through the management API (port {}): \
+             {detail}",
+            api.who, api.port
+        ),
+    )
+}
+
+/// Deletes vhost `name` and the user of the same name.
+async fn delete_vhost_and_user(api: &Api, name: &str) -> Result<()> {
+    for (what, path) in [
+        ("vhost", Api::path(&["vhosts", name])),
+        ("user", Api::path(&["users", name])),
+    ] {
+        match api.call(Method::DELETE, &path, None).await {
+            Ok((status, _)) if (200..300).contains(&status) || status == 404 => {}
+            Ok((status, body)) => {
+                return Err(Error::new(
+                    ErrorKind::Service,
+                    format!(
+                        "deleting {what} {name:?} on {} through the management API: HTTP \
+                         {status}: {body}",
+                        api.who
+                    ),
+                ))
+            }
+            Err(error) => {
+                return Err(Error::new(
+                    ErrorKind::Service,
+                    format!(
+                        "deleting {what} {name:?} on {} through the management API: {error}",
+                        api.who
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A vhost of one test's own, with a user of its own (same name, random password) that
@@ -235,15 +350,22 @@ impl Isolation for RabbitMqContainer {
 /// [`RabbitMqContainer::fresh_vhost`]; deleted with its user in the background when
 /// dropped. Its URL names the broker's host port when it was made. `Debug` shows the URL
 /// with the password as `***`.
+///
+/// After a failed `#[throwaway::test]` it is kept under its own name (RabbitMQ cannot
+/// rename a vhost), marked by a tag on its user that names the test
+/// (`kept_<test>_<unix seconds>`) and one that names the session; the failure output gives
+/// its URL and how to delete it, and a later run deletes it.
 #[must_use = "the vhost is deleted when this value is dropped"]
 pub struct TestVhost {
     name: String,
     password: Secret,
     url: ServiceUrl,
-    /// How to delete it; `None` once [`keep`](TestVhost::keep) was called.
-    api: Option<Api>,
+    /// How to delete it.
+    api: Api,
     /// The broker's container, whose removal waits for this vhost's deletion.
     container_id: String,
+    /// Who deletes it: this value's drop, nobody, or `#[throwaway::test]`.
+    cleanup: Cleanup,
 }
 
 impl TestVhost {
@@ -268,40 +390,97 @@ impl TestVhost {
     }
 
     /// Leaves the vhost and its user in place when this value is dropped (they still go
-    /// with the container).
+    /// with the container). In a `#[throwaway::test]`, they then stay unmarked, whether the
+    /// test passes or fails.
     pub fn keep(mut self) -> Self {
-        self.api = None;
+        self.cleanup.keep();
         self
     }
 }
 
 impl Drop for TestVhost {
     fn drop(&mut self) {
-        let Some(api) = self.api.take() else {
+        if !self.cleanup.on_drop() {
             return;
-        };
-        let name = std::mem::take(&mut self.name);
-        // Never block a test for it: the deletion runs on the library's runtime, and the
-        // container's removal, if it comes next, waits for it. If the container is gone
-        // already, so is the vhost, and the calls fail harmlessly.
-        spawn_tracked(Work::BeforeRemoval, self.container_id.clone(), async move {
-            for (what, path) in [
-                ("vhost", Api::path(&["vhosts", &name])),
-                ("user", Api::path(&["users", &name])),
-            ] {
-                match api.call(Method::DELETE, &path, None).await {
-                    Ok((status, _)) if (200..300).contains(&status) || status == 404 => {
-                        tracing::debug!(%name, "deleted the test {what}");
-                    }
-                    Ok((status, body)) => {
-                        tracing::debug!(%name, "the test {what} was not deleted: {status} {body}");
-                    }
-                    Err(error) => {
-                        tracing::debug!(%name, "the test {what} was not deleted: {error}")
-                    }
-                }
+        }
+        delete_in_background(
+            self.api.clone(),
+            std::mem::take(&mut self.name),
+            &self.container_id,
+        );
+    }
+}
+
+/// Deletes vhost `name` and its user without making the test wait: on the library's
+/// runtime, as work that the container's removal, if it comes next, waits for. If the
+/// container is gone already, so is the vhost, and the calls fail harmlessly.
+fn delete_in_background(api: Api, name: String, container_id: &str) {
+    spawn_tracked(Work::BeforeRemoval, container_id, async move {
+        match delete_vhost_and_user(&api, &name).await {
+            Ok(()) => tracing::debug!(%name, "deleted the test vhost and user"),
+            Err(error) => tracing::debug!(%name, "the test vhost was not deleted: {error}"),
+        }
+    });
+}
+
+/// A fresh vhost's cleanup, taken over by `#[throwaway::test]`.
+struct VhostAftercare {
+    name: String,
+    password: Secret,
+    masked_url: String,
+    api: Api,
+    container_id: String,
+    kept_by_test: KeptByTest,
+}
+
+impl VhostAftercare {
+    /// How to delete the vhost and its user by hand.
+    fn delete_with(&self) -> String {
+        format!(
+            "rabbitmqctl delete_vhost {name} && rabbitmqctl delete_user {name} (in the \
+             container), or DELETE /api/vhosts/{name} and /api/users/{name} on the management API",
+            name = self.name
+        )
+    }
+}
+
+impl Aftercare for VhostAftercare {
+    fn remove(self: Box<Self>) {
+        if !self.kept_by_test.is_kept() {
+            delete_in_background(self.api, self.name, &self.container_id);
+        }
+    }
+
+    fn keep(self: Box<Self>, label: &str) -> AftercareFuture<Kept> {
+        let label = label.to_string();
+        Box::pin(async move {
+            if self.kept_by_test.is_kept() {
+                return Ok(Kept::by_the_test(
+                    self.masked_url.clone(),
+                    self.delete_with(),
+                ));
             }
-        });
+            let session = session_tag(&kit::session_id().await?);
+            // Updating a user keeps its permissions; the tags say who kept it, and when.
+            self.api
+                .expect_success(
+                    Method::PUT,
+                    &Api::path(&["users", &self.name]),
+                    Some(json!({
+                        "password": self.password.expose(),
+                        "tags": format!("management,{label},{session}"),
+                    })),
+                    &format!("marking vhost {:?} as kept", self.name),
+                )
+                .await?;
+            Ok(Kept::new(
+                self.masked_url.clone(),
+                format!(
+                    "{} (its user's tag {label} names the test)",
+                    self.delete_with()
+                ),
+            ))
+        })
     }
 }
 
@@ -312,6 +491,19 @@ impl IsolationUnit for TestVhost {
 
     fn masked_url(&self) -> String {
         self.url.masked()
+    }
+
+    fn take_aftercare(&mut self) -> Option<Box<dyn Aftercare>> {
+        // None when kept by the user already: neither deleted nor marked.
+        let kept_by_test = self.cleanup.hand_over()?;
+        Some(Box::new(VhostAftercare {
+            name: self.name.clone(),
+            password: self.password.clone(),
+            masked_url: self.url.masked(),
+            api: self.api.clone(),
+            container_id: self.container_id.clone(),
+            kept_by_test,
+        }))
     }
 }
 
@@ -352,12 +544,37 @@ mod tests {
                 &Secret::new("hunter2"),
                 "throwaway-x",
             ),
-            api: None,
+            api: Api {
+                host: "h".into(),
+                port: 1,
+                user: "guest".into(),
+                password: Secret::new("admin-secret"),
+                who: "a broker".into(),
+            },
             container_id: "0123456789ab".into(),
+            cleanup: Cleanup::Kept,
         };
         assert_eq!(unit.url(), "amqp://throwaway-x:hunter2@h:1/throwaway-x");
         assert_eq!(unit.masked_url(), "amqp://throwaway-x:***@h:1/throwaway-x");
         assert!(!format!("{unit:?}").contains("hunter2"));
         assert_eq!(unit.user(), unit.name());
+    }
+
+    #[test]
+    fn user_tags_are_read_as_a_list_or_as_one_string() {
+        assert_eq!(
+            tags_of(&json!(["management", "kept_t_5"])),
+            ["management", "kept_t_5"]
+        );
+        assert_eq!(
+            tags_of(&json!("management,kept_t_5")),
+            ["management", "kept_t_5"]
+        );
+        assert!(tags_of(&json!("")).is_empty());
+    }
+
+    #[test]
+    fn a_session_tag_has_no_comma() {
+        assert_eq!(session_tag("run,1 two"), "throwaway-session-run1two");
     }
 }

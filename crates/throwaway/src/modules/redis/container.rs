@@ -9,7 +9,7 @@ use redis::aio::MultiplexedConnection;
 use super::endpoint::Endpoint;
 use super::service_error;
 use crate::container::Container;
-use crate::engine::runtime::{on_engine, runtime};
+use crate::engine::runtime::{on_engine, spawn_tracked, Work};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kit::{Isolation, IsolationUnit};
 use crate::testing::{Aftercare, AftercareFuture, Kept};
@@ -209,6 +209,7 @@ impl RedisContainer {
             url: self.endpoint().url(Some(index)).to_string(),
             endpoint: self.endpoint(),
             who,
+            container_id: self.container.id().to_string(),
         })
     }
 
@@ -345,6 +346,9 @@ pub struct RedisDatabase {
     url: String,
     endpoint: Endpoint,
     who: String,
+    /// The server's container, whose removal waits for this database's emptying after a
+    /// `#[throwaway::test]`.
+    container_id: String,
 }
 
 impl RedisDatabase {
@@ -407,7 +411,11 @@ const KEPT_KEY: &str = "throwaway:kept";
 /// failed. A later run needs no sweep: a database is emptied when it is handed out again.
 impl Aftercare for RedisDatabase {
     fn remove(self: Box<Self>) {
-        runtime().spawn(async move {
+        // Tracked, so that the container's removal (and the exit hook) waits for it rather
+        // than killing the server under it, or emptying another run's server that the
+        // engine published on the same port.
+        let container = self.container_id.clone();
+        spawn_tracked(Work::BeforeRemoval, container, async move {
             let flushed = self
                 .run(redis::cmd("FLUSHDB"), "emptying a passed test's database")
                 .await;
@@ -455,5 +463,34 @@ impl fmt::Debug for RedisDatabase {
             .field("index", &self.index)
             .field("url", &self.endpoint.url(Some(self.index)).masked())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::runtime::pending;
+
+    #[test]
+    fn emptying_a_passed_tests_database_is_work_its_containers_removal_waits_for() {
+        // A server that takes the connection and never answers: the emptying stays pending
+        // for as long as the test looks.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let container = "redis-aftercare-unit-test";
+        let database = RedisDatabase {
+            index: 3,
+            url: String::new(),
+            endpoint: Endpoint::new("127.0.0.1", port, None),
+            who: "a silent server".into(),
+            container_id: container.into(),
+        };
+        Aftercare::remove(Box::new(database));
+        assert_eq!(
+            pending(Work::BeforeRemoval, Some(container)).len(),
+            1,
+            "the FLUSHDB is not tracked: the container's removal would not wait for it"
+        );
+        drop(silent);
     }
 }

@@ -1,0 +1,4 @@
+#[throwaway::test(flavor = "multi_thread")]
+fn plain() {}
+
+fn main() {}

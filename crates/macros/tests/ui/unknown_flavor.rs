@@ -1,0 +1,4 @@
+#[throwaway::test(flavor = "multi_threaded")]
+async fn misspelt() {}
+
+fn main() {}

@@ -41,7 +41,7 @@ use bollard::query_parameters::{
 use crate::engine::labels::{self, Owner};
 use crate::engine::runtime::on_engine;
 use crate::engine::Engine;
-use crate::error::{engine_status, Error, Result};
+use crate::error::{engine_status, is_not_found, Error, Result};
 
 /// How old the youngest object of a session judged by rule 4 must be.
 pub(crate) const GRACE: Duration = Duration::from_secs(60);
@@ -412,7 +412,7 @@ async fn remove(engine: &Engine, object: &Object) -> bool {
     match removed {
         Ok(()) => true,
         // Gone already, or being removed by someone else: what we wanted.
-        Err(err) if matches!(engine_status(&err), Some(404 | 409)) => false,
+        Err(err) if is_not_found(&err) || engine_status(&err) == Some(409) => false,
         Err(err) => {
             tracing::warn!(
                 session = %object.session,

@@ -30,13 +30,32 @@ pub fn raw() -> bollard::Docker {
     bollard::Docker::connect_with_local_defaults().expect("raw engine client")
 }
 
+/// Whether the engine said that what was asked about does not exist: Docker answers 404;
+/// Podman answers 500 for a container that is being removed at that moment ("… does not
+/// exist in database: no such container").
+fn is_missing(err: &bollard::errors::Error) -> bool {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => *status_code == 404 || message.contains("no such "),
+        _ => false,
+    }
+}
+
 /// Whether the engine still knows the container `id`.
 pub async fn container_exists(id: &str) -> bool {
     match raw().inspect_container(id, None).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => false,
+        // Podman can report a state that bollard's types do not know ("stopped", between the
+        // end of the container's process and its cleanup): the engine answered with the
+        // container, so it is there.
+        Err(bollard::errors::Error::JsonDataError { ref message, .. })
+            if message.contains("unknown variant") =>
+        {
+            true
+        }
+        Err(e) if is_missing(&e) => false,
         Err(e) => panic!("inspecting {id}: {e}"),
     }
 }
@@ -70,9 +89,7 @@ pub async fn volume_gone_within(name: &str, within: std::time::Duration) {
 pub async fn volume_exists(name: &str) -> bool {
     match raw().inspect_volume(name).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => false,
+        Err(e) if is_missing(&e) => false,
         Err(e) => panic!("inspecting volume {name}: {e}"),
     }
 }

@@ -171,9 +171,14 @@ pub(crate) fn is_not_found(err: &bollard::errors::Error) -> bool {
 
 fn names_a_missing_object(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
-    ["no such container", "no such volume", "no such network", "no such image"]
-        .iter()
-        .any(|phrase| message.contains(phrase))
+    [
+        "no such container",
+        "no such volume",
+        "no such network",
+        "no such image",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
 }
 
 /// The HTTP status of an engine error, if the engine answered at all.
@@ -220,12 +225,11 @@ mod tests {
 
     #[test]
     fn not_found_by_status_or_by_what_the_engine_said() {
-        let answered = |status_code: u16, message: &str| {
-            bollard::errors::Error::DockerResponseServerError {
+        let answered =
+            |status_code: u16, message: &str| bollard::errors::Error::DockerResponseServerError {
                 status_code,
                 message: message.to_string(),
-            }
-        };
+            };
         assert!(is_not_found(&answered(404, "No such container: a1b2")));
         assert!(is_not_found(&answered(
             500,

@@ -246,15 +246,15 @@ async fn objects(engine: &Engine) -> Result<Vec<Object>> {
     let docker = engine.docker();
     let filters = filter();
     let mut found = Vec::new();
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .map_err(|e| Error::engine("listing containers for the orphan sweep", e))?;
+    let containers = crate::engine::inspect::list_containers(
+        docker,
+        ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build(),
+    )
+    .await
+    .map_err(|e| Error::engine("listing containers for the orphan sweep", e))?;
     for c in containers {
         let created = c
             .created
@@ -300,15 +300,14 @@ async fn guarded_sessions(engine: &Engine) -> Result<HashSet<String>> {
         ),
         ("status".to_string(), vec!["running".to_string()]),
     ]);
-    let reapers = engine
-        .docker()
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .map_err(|e| Error::engine("listing reapers for the orphan sweep", e))?;
+    let reapers = crate::engine::inspect::list_containers(
+        engine.docker(),
+        ListContainersOptionsBuilder::new()
+            .filters(&filters)
+            .build(),
+    )
+    .await
+    .map_err(|e| Error::engine("listing reapers for the orphan sweep", e))?;
     Ok(reapers
         .into_iter()
         .flat_map(|r| r.names.unwrap_or_default())

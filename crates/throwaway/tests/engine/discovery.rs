@@ -150,8 +150,7 @@ fn tls_engine_certs() -> Option<std::path::PathBuf> {
     let host = std::env::var("DOCKER_HOST").ok()?;
     let verify = std::env::var("DOCKER_TLS_VERIFY").ok()?;
     let dir = std::env::var("DOCKER_CERT_PATH").ok()?;
-    (host.starts_with("tcp://") && !matches!(verify.trim(), "" | "0" | "false"))
-        .then(|| dir.into())
+    (host.starts_with("tcp://") && !matches!(verify.trim(), "" | "0" | "false")).then(|| dir.into())
 }
 
 /// A copy of the engine's certificate directory with `file` replaced by `content`.

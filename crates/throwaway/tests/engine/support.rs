@@ -257,6 +257,27 @@ pub fn block<F: std::future::Future>(fut: F) -> F::Output {
         .block_on(fut)
 }
 
+/// The containers that `options` select. Podman lists a container whose process has ended
+/// and that it has not cleaned up yet with a state bollard's types do not know ("stopped"),
+/// and one such container fails the whole listing: it is asked for again, since that state
+/// lasts only until Podman's cleanup (or the removal under way) is done.
+pub async fn list_containers(
+    options: bollard::query_parameters::ListContainersOptions,
+) -> Vec<bollard::models::ContainerSummary> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match raw().list_containers(Some(options.clone())).await {
+            Ok(listed) => return listed,
+            Err(bollard::errors::Error::JsonDataError { ref message, .. })
+                if message.contains("unknown variant") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("listing containers: {e}"),
+        }
+    }
+}
+
 /// Containers carrying `label=value`, running or not.
 pub async fn containers_labelled(label: &str, value: &str) -> usize {
     use bollard::query_parameters::ListContainersOptionsBuilder;
@@ -266,5 +287,5 @@ pub async fn containers_labelled(label: &str, value: &str) -> usize {
         .all(true)
         .filters(&filters)
         .build();
-    raw().list_containers(Some(options)).await.unwrap().len()
+    list_containers(options).await.len()
 }

@@ -155,6 +155,32 @@ fn names_a_conflict(message: &str) -> bool {
     message.contains("is already in use")
 }
 
+/// Whether the engine said that the object asked about does not exist: Docker answers 404;
+/// Podman answers 500 for a container removed while it looks it up ("container … does not
+/// exist in database: no such container"). Judged by what the engine said, not only by the
+/// status.
+pub(crate) fn is_not_found(err: &bollard::errors::Error) -> bool {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => *status_code == 404 || names_a_missing_object(message),
+        _ => false,
+    }
+}
+
+fn names_a_missing_object(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "no such container",
+        "no such volume",
+        "no such network",
+        "no such image",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
+}
+
 /// The HTTP status of an engine error, if the engine answered at all.
 pub(crate) fn engine_status(err: &bollard::errors::Error) -> Option<u16> {
     match err {
@@ -196,6 +222,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_found_by_status_or_by_what_the_engine_said() {
+        let answered =
+            |status_code: u16, message: &str| bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message: message.to_string(),
+            };
+        assert!(is_not_found(&answered(404, "No such container: a1b2")));
+        assert!(is_not_found(&answered(
+            500,
+            "container c508a5 does not exist in database: no such container"
+        )));
+        assert!(is_not_found(&answered(500, "no such volume")));
+        assert!(!is_not_found(&answered(500, "is already in use")));
+        assert!(!is_not_found(&answered(409, "removal already in progress")));
+        assert!(!is_not_found(&bollard::errors::Error::RequestTimeoutError));
+    }
 
     fn assert_send_sync<T: Send + Sync + 'static>() {}
 

@@ -12,7 +12,7 @@ use super::logs::{self, Offsets};
 use super::request::ContainerRequest;
 use super::Container;
 use crate::engine::Engine;
-use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::error::{engine_status, is_not_found, Error, ErrorKind, Result};
 use crate::wait::wait_until_ready;
 
 /// How long a name may be taken while nothing can be inspected under it: the engine
@@ -162,7 +162,7 @@ async fn look(engine: &Engine, name: &str) -> Result<Seen> {
             id: inspected.id.unwrap_or_else(|| name.to_string()),
             status: inspected.state.and_then(|s| s.status),
         }),
-        Err(err) if engine_status(&err) == Some(404) => Ok(Seen::Nothing),
+        Err(err) if is_not_found(&err) => Ok(Seen::Nothing),
         Err(err) => Err(Error::engine(
             format!("inspecting the existing container {name}"),
             err,

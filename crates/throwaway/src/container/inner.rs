@@ -16,7 +16,7 @@ use super::exec;
 use super::logs::{self, LogLine};
 use crate::engine::port::pick_binding;
 use crate::engine::ContainerPort;
-use crate::error::{engine_status, Error, ErrorKind, Result};
+use crate::error::{engine_status, is_not_found, Error, ErrorKind, Result};
 use crate::wait::health;
 use crate::wait::target::{ExecOutcome, ExitInfo, Health, Target};
 use crate::wait::{wait_until_ready, Endpoints, Wait};
@@ -204,7 +204,7 @@ pub(crate) async fn remove(docker: &Docker, id: &str, who: &str) -> Result<()> {
         .build();
     match docker.remove_container(id, Some(options)).await {
         Ok(()) => Ok(()),
-        Err(err) if engine_status(&err) == Some(404) => Ok(()),
+        Err(err) if is_not_found(&err) => Ok(()),
         // 409: removal already in progress (someone else is removing it).
         Err(err) if engine_status(&err) == Some(409) => Ok(()),
         Err(err) => Err(Error::engine(format!("removing {who}"), err)),
@@ -315,7 +315,7 @@ async fn watch_exit(docker: &Docker, id: &str) -> ExitInfo {
                     };
                 }
             }
-            Err(err) if engine_status(&err) == Some(404) => {
+            Err(err) if is_not_found(&err) => {
                 return ExitInfo {
                     code: None,
                     oom_killed: false,

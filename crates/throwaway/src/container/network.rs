@@ -8,7 +8,7 @@ use bollard::Docker;
 
 use crate::engine::runtime::{finished_within, on_engine, pending, Work};
 use crate::engine::{labels, Engine};
-use crate::error::{engine_status, Error, Result};
+use crate::error::{engine_status, is_not_found, Error, Result};
 
 /// A user-defined bridge network, removed when dropped.
 ///
@@ -125,7 +125,7 @@ async fn remove(docker: &Docker, id: &str, name: &str) -> Result<()> {
     loop {
         match docker.remove_network(id).await {
             Ok(()) => return Ok(()),
-            Err(err) if engine_status(&err) == Some(404) => return Ok(()),
+            Err(err) if is_not_found(&err) => return Ok(()),
             Err(err) if engine_status(&err) == Some(403) || engine_status(&err) == Some(409) => {
                 attempt += 1;
                 if attempt >= 10 {

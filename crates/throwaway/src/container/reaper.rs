@@ -319,7 +319,7 @@ async fn find(engine: &Engine) -> Result<Option<(String, u16)>> {
     let name = reaper_name(engine);
     let inspected = match crate::engine::inspect::inspect_container(engine.docker(), &name).await {
         Ok(inspected) => inspected,
-        Err(err) if crate::error::engine_status(&err) == Some(404) => return Ok(None),
+        Err(err) if crate::error::is_not_found(&err) => return Ok(None),
         Err(err) => return Err(Error::engine(format!("inspecting reaper {name}"), err)),
     };
     if inspected.state.and_then(|s| s.running) != Some(true) {

@@ -41,7 +41,7 @@ use bollard::query_parameters::{
 use crate::engine::labels::{self, Owner};
 use crate::engine::runtime::on_engine;
 use crate::engine::Engine;
-use crate::error::{engine_status, Error, Result};
+use crate::error::{engine_status, is_not_found, Error, Result};
 
 /// How old the youngest object of a session judged by rule 4 must be.
 pub(crate) const GRACE: Duration = Duration::from_secs(60);
@@ -246,15 +246,15 @@ async fn objects(engine: &Engine) -> Result<Vec<Object>> {
     let docker = engine.docker();
     let filters = filter();
     let mut found = Vec::new();
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .map_err(|e| Error::engine("listing containers for the orphan sweep", e))?;
+    let containers = crate::engine::inspect::list_containers(
+        docker,
+        ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build(),
+    )
+    .await
+    .map_err(|e| Error::engine("listing containers for the orphan sweep", e))?;
     for c in containers {
         let created = c
             .created
@@ -300,15 +300,14 @@ async fn guarded_sessions(engine: &Engine) -> Result<HashSet<String>> {
         ),
         ("status".to_string(), vec!["running".to_string()]),
     ]);
-    let reapers = engine
-        .docker()
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .map_err(|e| Error::engine("listing reapers for the orphan sweep", e))?;
+    let reapers = crate::engine::inspect::list_containers(
+        engine.docker(),
+        ListContainersOptionsBuilder::new()
+            .filters(&filters)
+            .build(),
+    )
+    .await
+    .map_err(|e| Error::engine("listing reapers for the orphan sweep", e))?;
     Ok(reapers
         .into_iter()
         .flat_map(|r| r.names.unwrap_or_default())
@@ -412,7 +411,7 @@ async fn remove(engine: &Engine, object: &Object) -> bool {
     match removed {
         Ok(()) => true,
         // Gone already, or being removed by someone else: what we wanted.
-        Err(err) if matches!(engine_status(&err), Some(404 | 409)) => false,
+        Err(err) if is_not_found(&err) || engine_status(&err) == Some(409) => false,
         Err(err) => {
             tracing::warn!(
                 session = %object.session,

@@ -1,4 +1,4 @@
-//! Inspecting a container, tolerant of states that bollard's types do not name.
+//! Inspecting and listing containers, tolerant of states that bollard's types do not name.
 //!
 //! bollard reads `State.Status` (and `State.Health.Status`) into enums of Docker's words.
 //! Podman has words of its own: a container whose process has ended is "stopped" until
@@ -8,7 +8,7 @@
 //! `json_data_content` feature keeps in the error) is read again with each unknown word
 //! replaced by the Docker state it means.
 
-use bollard::models::ContainerInspectResponse;
+use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use bollard::Docker;
 use serde_json::Value;
 
@@ -46,6 +46,39 @@ pub(crate) async fn inspect_container(
         }),
         answer => answer,
     }
+}
+
+/// `GET /containers/json`, read even when the engine lists a container in a state bollard
+/// does not know (Podman's "stopped": one such container would make the whole list
+/// unreadable).
+pub(crate) async fn list_containers(
+    docker: &Docker,
+    options: bollard::query_parameters::ListContainersOptions,
+) -> Result<Vec<ContainerSummary>, bollard::errors::Error> {
+    match docker.list_containers(Some(options)).await {
+        Err(bollard::errors::Error::JsonDataError {
+            message,
+            column,
+            contents,
+        }) => reread_list(&contents).ok_or(bollard::errors::Error::JsonDataError {
+            message,
+            column,
+            contents,
+        }),
+        answer => answer,
+    }
+}
+
+/// The list answer `contents`, with unknown states mapped to Docker's; `None` if it still
+/// cannot be read.
+fn reread_list(contents: &str) -> Option<Vec<ContainerSummary>> {
+    let mut answer: Value = serde_json::from_str(contents).ok()?;
+    for container in answer.as_array_mut()? {
+        if let Some(state) = container.get_mut("State") {
+            normalise(state, STATES, container_state);
+        }
+    }
+    serde_json::from_value(answer).ok()
 }
 
 /// The inspect answer `contents`, with unknown states mapped to Docker's; `None` if it
@@ -96,6 +129,23 @@ mod tests {
 
     const PODMAN_STOPPED: &str = r#"{"Id":"abc","State":{"Status":"stopped","Running":false,
         "ExitCode":3,"OOMKilled":false,"Health":{"Status":"booting","FailingStreak":0}}}"#;
+
+    #[test]
+    fn a_list_with_podmans_stopped_state_reads_as_exited() {
+        let listed = r#"[{"Id":"a7cc","State":"stopped","Status":"Exited (137)"},
+            {"Id":"b8dd","State":"running","Status":"Up 2 seconds"}]"#;
+        assert!(serde_json::from_str::<Vec<ContainerSummary>>(listed).is_err());
+        let read = reread_list(listed).expect("readable once mapped");
+        let states: Vec<_> = read.iter().map(|c| c.state).collect();
+        assert_eq!(
+            states,
+            [
+                Some(bollard::models::ContainerSummaryStateEnum::EXITED),
+                Some(bollard::models::ContainerSummaryStateEnum::RUNNING)
+            ]
+        );
+        assert_eq!(read[0].id.as_deref(), Some("a7cc"));
+    }
 
     #[test]
     fn bollard_alone_cannot_read_podmans_stopped_state() {

@@ -1,10 +1,10 @@
 //! Reaching the engine other ways than the default socket: plain TCP, the properties file,
-//! a host override.
+//! a host override, and what a TLS engine's refusals say.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use throwaway::{ContainerRequest, Wait};
+use throwaway::{ContainerRequest, ErrorKind, Wait};
 
 use crate::require_engine;
 use crate::support::{assert_child, run_child, TOOLS};
@@ -142,4 +142,81 @@ async fn child_host_override() {
         .await
         .unwrap();
     assert_eq!(container.host(), "localhost");
+}
+
+/// The certificate directory of the engine under test when it is reached over verified TLS
+/// (`DOCKER_HOST=tcp://…`, `DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`: CI's TLS proxy).
+fn tls_engine_certs() -> Option<std::path::PathBuf> {
+    let host = std::env::var("DOCKER_HOST").ok()?;
+    let verify = std::env::var("DOCKER_TLS_VERIFY").ok()?;
+    let dir = std::env::var("DOCKER_CERT_PATH").ok()?;
+    (host.starts_with("tcp://") && !matches!(verify.trim(), "" | "0" | "false")).then(|| dir.into())
+}
+
+/// A copy of the engine's certificate directory with `file` replaced by `content`.
+fn spoiled_certs(certs: &std::path::Path, file: &str, content: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        std::fs::copy(certs.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join(file), content).unwrap();
+    dir
+}
+
+/// Through the real TLS proxy: a CA that did not sign the engine's certificate gets a TLS
+/// headline with rustls' reason and the directory to look in, and a key that cannot be read
+/// is named before any handshake (rustls would only report that the engine asked for a
+/// certificate). Each in a child process: a process keeps the first engine client it makes.
+#[test]
+fn tls_refusals_say_which_certificate_or_file_is_wrong() {
+    require_engine!();
+    let Some(certs) = tls_engine_certs() else {
+        println!(
+            "SKIPPED: the engine under test is not reached over verified TLS \
+             (DOCKER_HOST=tcp://…, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH); ci/engines tls runs this"
+        );
+        return;
+    };
+    // The client's own certificate as the CA: it signed nothing, least of all the engine's.
+    let client_cert = std::fs::read(certs.join("cert.pem")).unwrap();
+    let wrong_ca = spoiled_certs(&certs, "ca.pem", &client_cert);
+    let dir = wrong_ca.path().to_str().unwrap();
+    run_child(
+        "discovery::child_tls_refused",
+        &[
+            ("DOCKER_CERT_PATH", dir),
+            (
+                "THROWAWAY_TEST_EXPECT",
+                &format!("answered, but the TLS handshake failed|UnknownIssuer|files in {dir}"),
+            ),
+        ],
+    );
+    let garbage_key = spoiled_certs(&certs, "key.pem", b"garbage\n");
+    let key = garbage_key.path().join("key.pem");
+    run_child(
+        "discovery::child_tls_refused",
+        &[
+            ("DOCKER_CERT_PATH", garbage_key.path().to_str().unwrap()),
+            (
+                "THROWAWAY_TEST_EXPECT",
+                &format!(
+                    "the key in {} cannot be read (it holds no private key)",
+                    key.display()
+                ),
+            ),
+        ],
+    );
+}
+
+#[tokio::test]
+#[ignore = "run in a child process by tls_refusals_say_which_certificate_or_file_is_wrong"]
+async fn child_tls_refused() {
+    assert_child();
+    let err = ContainerRequest::new(TOOLS).start().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::EngineConfig, "{err}");
+    let message = err.to_string();
+    for part in std::env::var("THROWAWAY_TEST_EXPECT").unwrap().split('|') {
+        assert!(message.contains(part), "{part:?} is not in: {message}");
+    }
+    assert!(!message.contains("Start Docker"), "{message}");
 }

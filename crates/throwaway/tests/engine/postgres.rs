@@ -266,11 +266,7 @@ async fn a_failing_init_script_fails_start_with_its_name_and_postgres_message() 
         .all(true)
         .filters(&filters)
         .build();
-    assert!(raw()
-        .list_containers(Some(options))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(crate::support::list_containers(options).await.is_empty());
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use bollard::query_parameters::{ListContainersOptionsBuilder, ListNetworksOption
 use throwaway::{ContainerRequest, Network, Wait};
 
 use crate::require_engine;
-use crate::support::{assert_child, block, raw, run_child, spawn_child, TOOLS};
+use crate::support::{assert_child, block, list_containers, raw, run_child, spawn_child, TOOLS};
 
 /// How long after the process ends everything must be gone: the reaper's 10 s grace period
 /// and a margin for a busy machine.
@@ -28,16 +28,14 @@ fn session_filter(session: &str) -> HashMap<String, Vec<String>> {
 fn left_of(session: &str) -> (usize, usize) {
     block(async {
         let filters = session_filter(session);
-        let containers = raw()
-            .list_containers(Some(
-                ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await
-            .unwrap()
-            .len();
+        let containers = list_containers(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        )
+        .await
+        .len();
         let networks = raw()
             .list_networks(Some(
                 ListNetworksOptionsBuilder::new().filters(&filters).build(),

@@ -30,13 +30,32 @@ pub fn raw() -> bollard::Docker {
     bollard::Docker::connect_with_local_defaults().expect("raw engine client")
 }
 
+/// Whether the engine said that what was asked about does not exist: Docker answers 404;
+/// Podman answers 500 for a container that is being removed at that moment ("… does not
+/// exist in database: no such container").
+fn is_missing(err: &bollard::errors::Error) -> bool {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => *status_code == 404 || message.contains("no such "),
+        _ => false,
+    }
+}
+
 /// Whether the engine still knows the container `id`.
 pub async fn container_exists(id: &str) -> bool {
     match raw().inspect_container(id, None).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => false,
+        // Podman can report a state that bollard's types do not know ("stopped", between the
+        // end of the container's process and its cleanup): the engine answered with the
+        // container, so it is there.
+        Err(bollard::errors::Error::JsonDataError { ref message, .. })
+            if message.contains("unknown variant") =>
+        {
+            true
+        }
+        Err(e) if is_missing(&e) => false,
         Err(e) => panic!("inspecting {id}: {e}"),
     }
 }
@@ -70,9 +89,7 @@ pub async fn volume_gone_within(name: &str, within: std::time::Duration) {
 pub async fn volume_exists(name: &str) -> bool {
     match raw().inspect_volume(name).await {
         Ok(_) => true,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => false,
+        Err(e) if is_missing(&e) => false,
         Err(e) => panic!("inspecting volume {name}: {e}"),
     }
 }
@@ -240,6 +257,27 @@ pub fn block<F: std::future::Future>(fut: F) -> F::Output {
         .block_on(fut)
 }
 
+/// The containers that `options` select. Podman lists a container whose process has ended
+/// and that it has not cleaned up yet with a state bollard's types do not know ("stopped"),
+/// and one such container fails the whole listing: it is asked for again, since that state
+/// lasts only until Podman's cleanup (or the removal under way) is done.
+pub async fn list_containers(
+    options: bollard::query_parameters::ListContainersOptions,
+) -> Vec<bollard::models::ContainerSummary> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match raw().list_containers(Some(options.clone())).await {
+            Ok(listed) => return listed,
+            Err(bollard::errors::Error::JsonDataError { ref message, .. })
+                if message.contains("unknown variant") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("listing containers: {e}"),
+        }
+    }
+}
+
 /// Containers carrying `label=value`, running or not.
 pub async fn containers_labelled(label: &str, value: &str) -> usize {
     use bollard::query_parameters::ListContainersOptionsBuilder;
@@ -249,5 +287,5 @@ pub async fn containers_labelled(label: &str, value: &str) -> usize {
         .all(true)
         .filters(&filters)
         .build();
-    raw().list_containers(Some(options)).await.unwrap().len()
+    list_containers(options).await.len()
 }

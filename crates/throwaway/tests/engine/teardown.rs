@@ -128,18 +128,16 @@ async fn labelled_with(session: &str) -> (Vec<String>, Vec<String>) {
         "label".to_string(),
         vec![format!("org.testcontainers.session-id={session}")],
     )]);
-    let containers = raw()
-        .list_containers(Some(
-            bollard::query_parameters::ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|c| c.id)
-        .collect();
+    let containers = crate::support::list_containers(
+        bollard::query_parameters::ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build(),
+    )
+    .await
+    .into_iter()
+    .filter_map(|c| c.id)
+    .collect();
     let networks = raw()
         .list_networks(Some(
             bollard::query_parameters::ListNetworksOptionsBuilder::new()

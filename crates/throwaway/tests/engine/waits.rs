@@ -115,7 +115,11 @@ async fn an_unhealthy_container_times_out_saying_so() {
     let err = ContainerRequest::new(TOOLS_HEALTHY)
         .cmd(["sleep", "300"])
         .wait_for(Wait::healthy())
-        .startup_timeout(Duration::from_secs(4))
+        // The image's healthcheck turns "unhealthy" after ten failing probes 200 ms apart,
+        // each an exec: about 2.5 s on a quiet machine, more than 4 s on a loaded one. An
+        // unhealthy status is not final (a later probe may pass), so the wait runs to its
+        // timeout: give the status time to turn, and the test still fails if it never does.
+        .startup_timeout(Duration::from_secs(15))
         .start()
         .await
         .unwrap_err();

@@ -1,13 +1,13 @@
 //! What became of a container whose server stopped answering, for the message that says
 //! so.
 
-use crate::error::{engine_detail, engine_status};
+use crate::error::{engine_detail, is_not_found};
 
 /// "the container was removed", "… is paused", "… is not running (it exited with code 137)"
 /// or "… is running but the server did not answer".
 pub(crate) async fn container_state(docker: &bollard::Docker, id: &str) -> String {
     match crate::engine::inspect::inspect_container(docker, id).await {
-        Err(e) if engine_status(&e) == Some(404) => "the container was removed".to_string(),
+        Err(e) if is_not_found(&e) => "the container was removed".to_string(),
         Err(e) => format!(
             "the engine could not say what became of the container: {}",
             engine_detail(&e)

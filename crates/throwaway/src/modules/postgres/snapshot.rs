@@ -685,10 +685,19 @@ async fn list() -> Result<Vec<Snapshot>> {
     let mut found: Vec<Snapshot> = volumes
         .into_iter()
         .map(|volume| {
-            let created = serde_json::to_value(volume.created_at)
+            // Read through the volume's own serialisation: `created_at` is a `String` or a
+            // `time::OffsetDateTime` depending on the bollard features the whole build turns
+            // on (a workspace with the `testcontainers` crate turns on `time`), and only
+            // the struct's serialiser writes both as RFC 3339 text. A time that cannot be
+            // read counts as now: never as old enough to remove.
+            let created = serde_json::to_value(&volume)
                 .ok()
-                .and_then(|v| v.as_str().and_then(parse_time))
-                .unwrap_or(SystemTime::UNIX_EPOCH);
+                .and_then(|v| {
+                    v.get("CreatedAt")
+                        .and_then(|t| t.as_str())
+                        .and_then(parse_time)
+                })
+                .unwrap_or_else(SystemTime::now);
             let label = |name: &str| volume.labels.get(name).cloned().unwrap_or_default();
             Snapshot {
                 source: label(SOURCE_LABEL),

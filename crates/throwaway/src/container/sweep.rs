@@ -40,6 +40,7 @@ use bollard::query_parameters::{
 
 use crate::engine::labels::{self, Owner};
 use crate::engine::runtime::on_engine;
+use crate::engine::time::EngineTime;
 use crate::engine::Engine;
 use crate::error::{engine_status, is_not_found, Error, Result};
 
@@ -202,31 +203,6 @@ fn object(
         spans: labels.get(labels::SPANS).is_some_and(|v| v == "true"),
         created,
     })
-}
-
-/// A time from the engine: text in RFC 3339, or already parsed when another crate in the
-/// build turns on bollard's `time` feature.
-trait EngineTime {
-    fn to_system_time(&self) -> Option<SystemTime>;
-}
-
-impl EngineTime for String {
-    fn to_system_time(&self) -> Option<SystemTime> {
-        rfc3339(Some(self))
-    }
-}
-
-impl EngineTime for time::OffsetDateTime {
-    fn to_system_time(&self) -> Option<SystemTime> {
-        Some(SystemTime::from(*self))
-    }
-}
-
-/// An RFC 3339 time from the engine.
-fn rfc3339(text: Option<&str>) -> Option<SystemTime> {
-    use time::format_description::well_known::Rfc3339;
-    let parsed = time::OffsetDateTime::parse(text?, &Rfc3339).ok()?;
-    Some(SystemTime::from(parsed))
 }
 
 /// The label filter every list call uses: objects that this sweep knows how to judge.
@@ -535,14 +511,5 @@ mod tests {
         older.extend(labels::owner(true, false));
         older.remove(labels::SESSION_ID);
         assert!(!judged(older), "no session: nothing to judge by");
-    }
-
-    #[test]
-    fn engine_times_parse() {
-        let t = rfc3339(Some("2026-12-02T02:33:10.123456789Z")).unwrap();
-        let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
-        assert_eq!(secs % 60, 10);
-        assert_eq!(rfc3339(Some("yesterday")), None);
-        assert_eq!(rfc3339(None), None);
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod labels;
 pub(crate) mod port;
 pub(crate) mod properties;
 pub(crate) mod runtime;
+pub(crate) mod time;
 
 pub(crate) use client::Engine;
 pub use port::{ContainerPort, Protocol};

@@ -39,6 +39,7 @@ use super::{logs_in, Postgres, PGDATA, READY_LINE};
 use crate::container::{ContainerRequest, Contents, Mount};
 use crate::engine::properties::parse_bool;
 use crate::engine::runtime::runtime;
+use crate::engine::time::EngineTime;
 use crate::engine::Engine;
 use crate::error::{engine_status, Error, ErrorKind, Result};
 use crate::image::{resolve, ImageRef};
@@ -685,18 +686,11 @@ async fn list() -> Result<Vec<Snapshot>> {
     let mut found: Vec<Snapshot> = volumes
         .into_iter()
         .map(|volume| {
-            // Read through the volume's own serialisation: `created_at` is a `String` or a
-            // `time::OffsetDateTime` depending on the bollard features the whole build turns
-            // on (a workspace with the `testcontainers` crate turns on `time`), and only
-            // the struct's serialiser writes both as RFC 3339 text. A time that cannot be
-            // read counts as now: never as old enough to remove.
-            let created = serde_json::to_value(&volume)
-                .ok()
-                .and_then(|v| {
-                    v.get("CreatedAt")
-                        .and_then(|t| t.as_str())
-                        .and_then(parse_time)
-                })
+            // A time that cannot be read counts as now: never as old enough to remove.
+            let created = volume
+                .created_at
+                .as_ref()
+                .and_then(EngineTime::to_system_time)
                 .unwrap_or_else(SystemTime::now);
             let label = |name: &str| volume.labels.get(name).cloned().unwrap_or_default();
             Snapshot {
@@ -773,13 +767,6 @@ async fn remove_strays(docker: &bollard::Docker) -> usize {
         }
     }
     removed
-}
-
-fn parse_time(text: &str) -> Option<SystemTime> {
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    let nanos: u64 = parsed.unix_timestamp_nanos().try_into().ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
 }
 
 #[cfg(test)]
